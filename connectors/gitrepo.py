@@ -1,0 +1,464 @@
+"""Docs in a git repository or a plain folder: Markdown, MDX, reStructuredText, text, AsciiDoc, HTML.
+
+Dates and authors come from one `git log` pass over the whole repo; a plain folder falls
+back to file modification times. Commits that touch a large share of the docs at once
+(mass edits: a footer fix, a reformat) and commits in `.git-blame-ignore-revs` do not count
+as edits, because they would make every old page look fresh.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+
+import pathspec
+import yaml
+
+from connectors import CrawlState
+from docaudit.config import Config
+from docaudit.errors import DocauditError
+from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+
+KIND = "git"
+EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm"}
+MARKER_KEYS = ("deprecated", "archived", "superseded_by", "review_by")
+CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+SKIP_DIRS = {".git", "node_modules", ".docaudit", ".venv", "venv", "__pycache__"}
+
+# A banner is a strong phrase on a line that reads like a notice, not prose that mentions deprecation.
+BANNER_PHRASE = re.compile(
+    r"\b(this (page|doc|document|guide|spec|runbook|article|section) (is|has been|was) "
+    r"(deprecated|archived|obsolete|outdated|superseded|retired|no longer (maintained|accurate|valid|supported))"
+    r"|deprecated[:!]|archived[:!]|superseded by|do not use|don't use this|no longer maintained)",
+    re.IGNORECASE,
+)
+NOTICE_LINE = re.compile(r"^\s*(>|!!!|:::|\.\. (deprecated|warning|caution)|\*\*|__|#|\[!)", re.IGNORECASE)
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s#]+)[^)]*\)")
+BANNER_SCAN_LINES = 8
+
+
+def space_for(target: str) -> str:
+    """Docs from one folder share a space: the folder's name."""
+    return Path(target).resolve().name
+
+
+def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
+    root = Path(target).resolve()
+    if not root.is_dir():
+        raise DocauditError(f"{target}: not a folder")
+    space = space_for(target)
+    repo = _git_toplevel(root)
+    files = _list_files(root, repo)
+    doc_files = [f for f in files if PurePosixPath(f).suffix.lower() in EXTENSIONS]
+    history = _history(root, repo, doc_files, config) if repo else {}
+    codeowners = _codeowners(root)
+    cascades = _cascades(root, doc_files)
+    seen: set[str] = set()
+    for rel in doc_files:
+        seen.add(rel)
+        text, problem = _read(root, rel, config)
+        if problem:
+            yield Skipped(KIND, space, rel, problem)
+            continue
+        yield _build_doc(space, rel, text, root, history.get(rel), codeowners, cascades, config)
+    for gone in sorted(set(state.known) - seen):
+        yield Gone(KIND, space, gone)
+    state.next_cursor = {"head": _head(root) if repo else None}
+
+
+# --- listing and reading -------------------------------------------------------------
+
+
+def _git_toplevel(root: Path) -> Path | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        return None
+    return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
+
+
+def _head(root: Path) -> str | None:
+    out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or None
+
+
+def _list_files(root: Path, repo: Path | None) -> list[str]:
+    """Paths relative to root, POSIX style. In git: tracked and untracked-but-not-ignored files."""
+    if repo:
+        out = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard", "--", "."],
+            capture_output=True, check=True,
+        )
+        names = {n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
+        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                found.append(path.relative_to(root).as_posix())
+    return sorted(found)
+
+
+def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
+    """(decoded text, "") or ("", why the file is skipped)."""
+    path = root / rel
+    try:
+        size = path.stat().st_size
+        if size > config.max_file_bytes:
+            return "", f"huge file ({size:,} bytes > max_file_bytes {config.max_file_bytes:,})"
+        data = path.read_bytes()
+    except OSError as exc:
+        return "", f"unreadable ({exc.strerror or exc})"
+    if b"\0" in data[:8192]:
+        return "", "binary file"
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        return "", f"not valid UTF-8 (byte {exc.start})"
+
+
+# --- history ---------------------------------------------------------------------------
+
+
+@dataclass
+class _FileHistory:
+    last_modified: datetime | None
+    author: Owner | None
+    created: datetime
+    creator: Owner | None
+    ignored: list[str] = field(default_factory=list)  # mass edits passed over
+
+
+def _history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dict[str, _FileHistory]:
+    """Newest meaningful commit and first commit of every file, from one `git log`."""
+    out = subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames", "--use-mailmap",
+         "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE", "--name-only", "--relative", "--", "."],
+        capture_output=True, check=False,
+    )
+    if out.returncode != 0:  # e.g. a repo with no commits yet
+        return {}
+    wanted = set(doc_files)
+    ignore_revs = _ignore_revs(repo)
+    threshold = max(config.mass_edit_min_files, config.mass_edit_fraction * len(doc_files))
+    history: dict[str, _FileHistory] = {}
+    for record in out.stdout.decode("utf-8", "surrogateescape").split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, names = record.partition("\n")
+        sha, timestamp, name, email = header.split("\x1f")
+        touched = [n for n in names.splitlines() if n in wanted]
+        when = to_utc(int(timestamp))
+        mass = sha in ignore_revs or len(touched) >= threshold
+        for rel in touched:  # newest commit first
+            entry = history.setdefault(rel, _FileHistory(None, None, when, None))
+            entry.created, entry.creator = when, Owner(name, email, "creator")
+            if entry.last_modified is None:
+                if mass:
+                    entry.ignored.append(f"{sha[:10]} {when:%Y-%m-%d}")
+                else:
+                    entry.last_modified, entry.author = when, Owner(name, email, "last committer")
+    for entry in history.values():
+        if entry.last_modified is None:  # only mass edits ever touched it: its creation is its content date
+            entry.last_modified, entry.author = entry.created, entry.creator
+            entry.ignored = entry.ignored[:-1]
+    return history
+
+
+def _ignore_revs(repo: Path) -> set[str]:
+    path = repo / ".git-blame-ignore-revs"
+    if not path.is_file():
+        return set()
+    revs = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            revs.add(line)
+    return {r for r in revs if len(r) == 40}
+
+
+# --- ownership ---------------------------------------------------------------------------
+
+
+def _codeowners(root: Path) -> list[tuple[pathspec.PathSpec, list[str], str]]:
+    for place in CODEOWNERS_PLACES:
+        path = root / place
+        if path.is_file():
+            rules = []
+            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                pattern, *owners = line.split()
+                spec = pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+                rules.append((spec, owners, f"{place}:{number}"))
+            return rules
+    return []
+
+
+def _codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str]]) -> Owner | None:
+    for spec, owners, where in reversed(rules):  # last match wins
+        if spec.match_file(rel):
+            if not owners:
+                return None
+            first = owners[0]
+            email = first if "@" in first and not first.startswith("@") else ""
+            return Owner(" ".join(owners) if not email else "", email, f"CODEOWNERS ({where})")
+    return None
+
+
+def _is_ignored_author(owner: Owner, config: Config) -> bool:
+    who = f"{owner.name} <{owner.email}>".lower()
+    return any(fnmatch.fnmatch(who, pattern.lower()) for pattern in config.ignore_authors)
+
+
+# --- frontmatter, cascades, markers --------------------------------------------------------
+
+
+def _split_frontmatter(text: str) -> tuple[dict, str, str | None]:
+    """(frontmatter, body, problem). YAML between `---`, or TOML between `+++` (Hugo)."""
+    for fence, parse in (("---", yaml.safe_load), ("+++", tomllib.loads)):
+        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
+            end = re.search(rf"^{re.escape(fence)}\s*$", text[len(fence) + 1 :], re.MULTILINE)
+            if not end:
+                return {}, text, "frontmatter is not closed"
+            raw = text[len(fence) + 1 : len(fence) + 1 + end.start()]
+            body = text[len(fence) + 1 + end.end() :].lstrip("\r\n")
+            try:
+                data = parse(raw) or {}
+            except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+                return {}, body, f"frontmatter could not be parsed ({str(exc).splitlines()[0]})"
+            if not isinstance(data, dict):
+                return {}, body, "frontmatter is not a mapping"
+            return data, body, None
+    return {}, text, None
+
+
+def _cascades(root: Path, doc_files: list[str]) -> dict[str, tuple[dict, str]]:
+    """Folder -> (markers, index file) from Hugo `_index.md` pages with a `cascade` block."""
+    cascades = {}
+    for rel in doc_files:
+        if PurePosixPath(rel).stem != "_index":
+            continue
+        try:
+            meta, _, _ = _split_frontmatter((root / rel).read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        cascade = meta.get("cascade")
+        if isinstance(cascade, list):  # Hugo allows a list of blocks; targeted ones we cannot judge
+            cascade = next((c for c in cascade if isinstance(c, dict) and "_target" not in c), None)
+        if isinstance(cascade, dict):
+            markers = {k: cascade[k] for k in (*MARKER_KEYS, "owner") if k in cascade}
+            if markers:
+                cascades[str(PurePosixPath(rel).parent)] = (markers, rel)
+    return cascades
+
+
+def _inherited(rel: str, cascades: dict[str, tuple[dict, str]]) -> list[tuple[dict, str]]:
+    """Cascaded markers from the nearest section first."""
+    found = []
+    parent = PurePosixPath(rel).parent
+    for folder in [parent, *parent.parents]:
+        key = str(folder)
+        if key in cascades and cascades[key][1] != rel:
+            found.append(cascades[key])
+    return found
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "no", "0")
+    return bool(value)
+
+
+def _markers_from(meta: dict, source: str, rel: str) -> list[Marker]:
+    markers = []
+    for kind in ("deprecated", "archived"):
+        if kind in meta and _truthy(meta[kind]):
+            markers.append(Marker(kind, str(meta[kind]), source))
+    if meta.get("superseded_by"):
+        markers.append(Marker("superseded_by", _resolve_link(rel, str(meta["superseded_by"])), source))
+    if meta.get("review_by"):
+        value = meta["review_by"]
+        try:
+            when = to_utc(value if not isinstance(value, str) else value.strip())
+            markers.append(Marker("review_by", when.date().isoformat(), source))
+        except (TypeError, ValueError):
+            markers.append(Marker("review_by", f"invalid: {value}", source))
+    return markers
+
+
+def _resolve_link(rel: str, target: str) -> str:
+    """A link written in a doc, as a path relative to the crawled root."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # absolute URL
+        return target
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for part in (PurePosixPath(rel).parent / target).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _banners(rel: str, body: str) -> list[Marker]:
+    """Deprecation notices in the text: near the top, or in an admonition anywhere."""
+    markers = []
+    nonblank = 0
+    for number, line in enumerate(body.splitlines(), 1):
+        if not line.strip():
+            continue
+        nonblank += 1
+        if nonblank > BANNER_SCAN_LINES and not NOTICE_LINE.match(line):
+            continue
+        phrase = BANNER_PHRASE.search(line)
+        if not phrase:
+            continue
+        quote = line.strip()[:160]
+        markers.append(Marker("deprecated", quote, f"banner at body line {number}"))
+        link = LINK.search(line[phrase.start() :])
+        if link and re.search(r"superseded|replaced|instead|use\b|see\b", line, re.IGNORECASE):
+            markers.append(Marker("superseded_by", _resolve_link(rel, link.group(1)), f"banner at body line {number}"))
+        break
+    return markers
+
+
+# --- titles and text ---------------------------------------------------------------------
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.headings: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._stack.append(tag)
+        if tag in ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "section", "article"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            if self._stack.pop() == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        current = self._stack[-1] if self._stack else ""
+        if current in ("script", "style"):
+            return
+        if current == "title":
+            self.title += data.strip()
+            return
+        if current in ("h1", "h2", "h3") and data.strip():
+            self.headings.append(data.strip())
+        self.parts.append(data)
+
+
+def _title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
+    lines = body.splitlines()
+    headings: list[str] = []
+    if suffix in (".md", ".mdx", ".markdown"):
+        in_code = False
+        for line in lines:
+            if line.lstrip().startswith(("```", "~~~")):
+                in_code = not in_code
+            elif not in_code and (m := re.match(r"^(#{1,3})\s+(.+?)\s*#*\s*$", line)):
+                headings.append(m.group(2))
+    elif suffix == ".rst":
+        for above, below in zip(lines, lines[1:]):
+            if above.strip() and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}\s*", below) and len(below.strip()) >= len(
+                above.strip()
+            ):
+                headings.append(above.strip())
+    elif suffix in (".adoc", ".asciidoc"):
+        headings = [m.group(2) for line in lines if (m := re.match(r"^(={1,3})\s+(.+)$", line))]
+    return (headings[0] if headings else ""), headings[1:]
+
+
+def _build_doc(
+    space: str,
+    rel: str,
+    text: str,
+    root: Path,
+    history: _FileHistory | None,
+    codeowners: list,
+    cascades: dict,
+    config: Config,
+) -> Doc:
+    suffix = PurePosixPath(rel).suffix.lower()
+    notes: list[str] = []
+    meta: dict = {}
+    body = text
+    if suffix in (".md", ".mdx", ".markdown"):
+        meta, body, problem = _split_frontmatter(text)
+        if problem:
+            notes.append(problem)
+    if suffix in (".html", ".htm"):
+        parser = _HTMLText()
+        parser.feed(text)
+        body = re.sub(r"\n\s*\n+", "\n\n", "".join(parser.parts)).strip()
+        title, headings = parser.title or (parser.headings[0] if parser.headings else ""), parser.headings[1:]
+    else:
+        title, headings = _title_and_headings(suffix, body)
+    title = str(meta.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
+
+    markers = _markers_from(meta, "frontmatter", rel)
+    owner_value = meta.get("owner")
+    for inherited, index_file in _inherited(rel, cascades):
+        own_kinds = {m.kind for m in markers}
+        markers += [m for m in _markers_from(inherited, f"cascade from {index_file}", rel) if m.kind not in own_kinds]
+        owner_value = owner_value or inherited.get("owner")
+    if not any(m.kind in ("deprecated", "archived") for m in markers):
+        markers += _banners(rel, body)
+
+    owner = None
+    if owner_value:
+        owner_text = str(owner_value)
+        email = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", owner_text)
+        name = re.sub(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?", "", owner_text).strip()
+        owner = Owner(name, email.group(0) if email else "", "frontmatter")
+    if owner is None:
+        owner = _codeowner_for(rel, codeowners)
+    if history:
+        last_modified, created = history.last_modified, history.created
+        if history.ignored:
+            notes.append("mass edits not counted as edits: " + ", ".join(history.ignored))
+        if owner is None and history.author and not _is_ignored_author(history.author, config):
+            owner = history.author
+    else:
+        stat = (root / rel).stat()
+        last_modified = to_utc(stat.st_mtime)
+        created = None
+        notes.append("dated by file modification time (not in git history)")
+    return Doc(
+        source=KIND,
+        space=space,
+        id=rel,
+        title=title.strip(),
+        text=body,
+        path=rel,
+        owner=owner,
+        last_modified=last_modified,
+        created=created,
+        markers=markers,
+        headings=headings,
+        notes=notes,
+    )

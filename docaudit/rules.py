@@ -1,0 +1,260 @@
+"""Finding rules: pure functions of probe results, docs, currency, config and `now`.
+
+Retrieval rules report one finding per doc (and per superseding doc for inversions), with
+every probe that exposed it as evidence: a doc owner gets one item to act on, not one per
+question.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .currency import DEPRECATED, SUPERSEDED, Currency
+from .records import Doc, Finding, Hit, Probe, Severity, iso
+
+RULES = {
+    "rank-inversion": Severity.error,
+    "deprecated-surfaces": Severity.warning,
+    "stale-surfaces": Severity.warning,
+    "missing-owner": Severity.warning,
+    "review-expired": Severity.warning,
+    "unanswered-probe": Severity.warning,
+}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One probe's results collapsed to docs: each doc's best chunk rank and score."""
+
+    probe: Probe
+    ranks: dict[str, tuple[int, float]]  # doc key -> (best chunk rank, score)
+    top_k: int
+    min_score: float = 0.0
+
+    @classmethod
+    def from_hits(cls, probe: Probe, hits: Sequence[Hit], top_k: int, min_score: float = 0.0) -> Ranking:
+        ranks: dict[str, tuple[int, float]] = {}
+        for hit in sorted(hits, key=lambda h: h.rank):
+            ranks.setdefault(hit.doc_key, (hit.rank, hit.score))
+        return cls(probe, ranks, top_k, min_score)
+
+    def surfaces(self, key: str) -> bool:
+        """In the top-k and similar enough that a RAG app would pass it to the model."""
+        rank, score = self.ranks.get(key, (None, 0.0))
+        return rank is not None and rank <= self.top_k and score >= self.min_score
+
+    def in_top_k(self) -> list[str]:
+        return [key for key in self.ranks if self.surfaces(key)]
+
+    def describe(self, key: str) -> dict:
+        rank, score = self.ranks.get(key, (None, None))
+        return {"probe": self.probe.id, "query": self.probe.query, "rank": rank, "score": score}
+
+
+def evaluate(
+    rankings: Sequence[Ranking],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+    expectations: Mapping[str, Sequence[str]],
+    now: datetime,
+) -> list[Finding]:
+    inversions = rank_inversions(rankings, docs, currency)
+    inverted = {f.doc.key for f in inversions}
+    findings = [
+        *inversions,
+        *deprecated_surfaces(rankings, docs, currency, skip=inverted),
+        *stale_surfaces(rankings, docs, currency, skip=inverted),
+        *missing_owners(docs),
+        *reviews_expired(docs, now),
+        *unanswered_probes(rankings, docs, expectations),
+    ]
+    return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
+
+
+def _dates(doc: Doc, state: Currency) -> dict:
+    return {
+        "last_modified": iso(doc.last_modified),
+        "age_days": state.age_days,
+        "version": state.version.label if state.version else None,
+        "status": state.status,
+        "reasons": state.reasons,
+    }
+
+
+def rank_inversions(
+    rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Mapping[str, Currency]
+) -> list[Finding]:
+    probes_by_pair: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for ranking in rankings:
+        for key in ranking.in_top_k():
+            newer = currency[key].superseded_by
+            if currency[key].status not in (SUPERSEDED, DEPRECATED) or not newer or newer not in docs:
+                continue
+            old_rank = ranking.ranks[key][0]
+            new_rank = ranking.ranks.get(newer, (None, None))[0]
+            if new_rank is None or new_rank > old_rank:
+                probes_by_pair[(key, newer)].append(
+                    {**ranking.describe(key), "current_rank": new_rank, "current_score": ranking.ranks.get(newer, (0, None))[1]}
+                )
+    findings = []
+    for (key, newer), probes in probes_by_pair.items():
+        old, new = docs[key], docs[newer]
+        worst = min(probes, key=lambda p: p["rank"])
+        where = f"rank {worst['current_rank']}" if worst["current_rank"] else "not in the results"
+        message = (
+            f"'{old.title}' outranks its successor '{new.title}': for \"{worst['query']}\" "
+            f"it ranks {worst['rank']} while the current doc is {where} (why it is superseded: "
+            f"{currency[key].reasons[0]})"
+        )
+        findings.append(
+            Finding(
+                "rank-inversion",
+                RULES["rank-inversion"],
+                old,
+                message,
+                {"probes": probes, "superseded": _dates(old, currency[key]), "current": _dates(new, currency[newer])},
+                [new],
+            )
+        )
+    return findings
+
+
+def _surfacing(rankings: Sequence[Ranking], key: str) -> list[dict]:
+    return [r.describe(key) for r in rankings if r.surfaces(key)]
+
+
+def deprecated_surfaces(
+    rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Mapping[str, Currency], skip: set[str] = frozenset()
+) -> list[Finding]:
+    """Explicitly marked docs in the top-k (a doc already reported as a rank inversion is not repeated)."""
+    findings = []
+    for key, doc in docs.items():
+        if key in skip:
+            continue
+        markers = [m for m in doc.markers if m.kind in ("deprecated", "archived", "superseded_by")]
+        if not markers:
+            continue
+        probes = _surfacing(rankings, key)
+        if not probes:
+            continue
+        marker = markers[0]
+        shown = "" if marker.value.lower() in ("true", "yes") else f": \"{marker.value}\""
+        findings.append(
+            Finding(
+                "deprecated-surfaces",
+                RULES["deprecated-surfaces"],
+                doc,
+                f"'{doc.title}' is marked {marker.kind.replace('_', ' ')}{shown} ({marker.source}) "
+                f"but retrieval returns it for {len(probes)} probe(s), e.g. \"{probes[0]['query']}\" at rank {probes[0]['rank']}",
+                {"probes": probes, "marker": {"kind": marker.kind, "value": marker.value, "source": marker.source},
+                 **_dates(doc, currency[key])},
+                [docs[currency[key].superseded_by]] if currency[key].superseded_by in docs else [],
+            )
+        )
+    return findings
+
+
+def stale_surfaces(
+    rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Mapping[str, Currency], skip: set[str] = frozenset()
+) -> list[Finding]:
+    """Docs past their age policy in the top-k; superseded and deprecated ones have their own rules."""
+    findings = []
+    for key, doc in docs.items():
+        state = currency[key]
+        if key in skip or state.status in (SUPERSEDED, DEPRECATED):
+            continue
+        if state.age_days is None or state.age_days <= state.max_age_days:
+            continue
+        probes = _surfacing(rankings, key)
+        if not probes:
+            continue
+        findings.append(
+            Finding(
+                "stale-surfaces",
+                RULES["stale-surfaces"],
+                doc,
+                f"'{doc.title}' was last edited {state.age_days} days ago (policy {state.max_age_days}) "
+                f"and retrieval returns it for {len(probes)} probe(s), e.g. \"{probes[0]['query']}\" at rank {probes[0]['rank']}",
+                {"probes": probes, **_dates(doc, state), "notes": doc.notes},
+            )
+        )
+    return findings
+
+
+def missing_owners(docs: Mapping[str, Doc]) -> list[Finding]:
+    return [
+        Finding(
+            "missing-owner",
+            RULES["missing-owner"],
+            doc,
+            f"'{doc.title}' has no owner: no frontmatter owner, no CODEOWNERS match, and no human last editor",
+            {"last_modified": iso(doc.last_modified)},
+        )
+        for doc in docs.values()
+        if doc.owner is None
+    ]
+
+
+def reviews_expired(docs: Mapping[str, Doc], now: datetime) -> list[Finding]:
+    findings = []
+    for doc in docs.values():
+        marker = doc.marker("review_by")
+        if marker is None:
+            continue
+        if marker.value.startswith("invalid"):
+            findings.append(
+                Finding("review-expired", Severity.note, doc,
+                        f"'{doc.title}' has a review_by that is not a date ({marker.value[9:]})",
+                        {"marker": {"kind": marker.kind, "value": marker.value, "source": marker.source}})
+            )
+            continue
+        due = datetime.fromisoformat(marker.value).date()
+        if due < now.date():
+            overdue = (now.date() - due).days
+            findings.append(
+                Finding(
+                    "review-expired",
+                    RULES["review-expired"],
+                    doc,
+                    f"'{doc.title}' was due for review on {due.isoformat()} ({overdue} days ago)",
+                    {"review_by": due.isoformat(), "days_overdue": overdue, "source": marker.source,
+                     "last_modified": iso(doc.last_modified)},
+                )
+            )
+    return findings
+
+
+def unanswered_probes(
+    rankings: Sequence[Ranking], docs: Mapping[str, Doc], expectations: Mapping[str, Sequence[str]]
+) -> list[Finding]:
+    missed: dict[str, list[dict]] = defaultdict(list)
+    for ranking in rankings:
+        for key in expectations.get(ranking.probe.id, ()):
+            if not ranking.surfaces(key):
+                instead = [
+                    {"doc": docs[k].path or docs[k].title, "rank": ranking.ranks[k][0]}
+                    for k in ranking.in_top_k()[:3]
+                    if k in docs
+                ]
+                missed[key].append({**ranking.describe(key), "top_k": ranking.top_k, "ranked_instead": instead})
+    return [
+        Finding(
+            "unanswered-probe",
+            RULES["unanswered-probe"],
+            docs[key],
+            f"'{docs[key].title}' is expected for \"{probes[0]['query']}\" but {_where(probes[0])}",
+            {"probes": probes},
+        )
+        for key, probes in missed.items()
+    ]
+
+
+def _where(probe: dict) -> str:
+    if probe["rank"] is None:
+        return "is not in the results"
+    if probe["rank"] > probe["top_k"]:
+        return f"ranks {probe['rank']}, outside the top {probe['top_k']}"
+    return f"ranks {probe['rank']} with similarity {probe['score']}, below min_score"
