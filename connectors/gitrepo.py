@@ -8,7 +8,6 @@ as edits, because they would make every old page look fresh.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import subprocess
@@ -96,9 +95,22 @@ def _list_files(root: Path, repo: Path | None) -> list[str]:
     """Paths relative to root, POSIX style. In git: tracked and untracked-but-not-ignored files."""
     if repo:
         out = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard", "--", "."],
-            capture_output=True, check=True,
+            [
+                "git",
+                "-c",
+                "core.quotepath=off",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".",
+            ],
+            capture_output=True,
+            check=True,
         )
         names = {n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
         return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
@@ -145,9 +157,23 @@ class _FileHistory:
 def _history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dict[str, _FileHistory]:
     """Newest meaningful commit and first commit of every file, from one `git log`."""
     out = subprocess.run(
-        ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames", "--use-mailmap",
-         "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE", "--name-only", "--relative", "--", "."],
-        capture_output=True, check=False,
+        [
+            "git",
+            "-c",
+            "core.quotepath=off",
+            "-C",
+            str(root),
+            "log",
+            "--no-renames",
+            "--use-mailmap",
+            "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
+            "--name-only",
+            "--relative",
+            "--",
+            ".",
+        ],
+        capture_output=True,
+        check=False,
     )
     if out.returncode != 0:  # e.g. a repo with no commits yet
         return {}
@@ -203,7 +229,7 @@ def _codeowners(root: Path) -> list[tuple[pathspec.PathSpec, list[str], str]]:
                 if not line:
                     continue
                 pattern, *owners = line.split()
-                spec = pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+                spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
                 rules.append((spec, owners, f"{place}:{number}"))
             return rules
     return []
@@ -222,7 +248,7 @@ def _codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str
 
 def _is_ignored_author(owner: Owner, config: Config) -> bool:
     who = f"{owner.name} <{owner.email}>".lower()
-    return any(fnmatch.fnmatch(who, pattern.lower()) for pattern in config.ignore_authors)
+    return any(part.lower() in who for part in config.ignore_authors)
 
 
 # --- frontmatter, cascades, markers --------------------------------------------------------
@@ -384,8 +410,10 @@ def _title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
                 headings.append(m.group(2))
     elif suffix == ".rst":
         for above, below in zip(lines, lines[1:]):
-            if above.strip() and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}\s*", below) and len(below.strip()) >= len(
+            if (
                 above.strip()
+                and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}\s*", below)
+                and len(below.strip()) >= len(above.strip())
             ):
                 headings.append(above.strip())
     elif suffix in (".adoc", ".asciidoc"):
@@ -422,9 +450,10 @@ def _build_doc(
 
     markers = _markers_from(meta, "frontmatter", rel)
     owner_value = meta.get("owner")
+    own_keys = set(meta)  # a page's own value, even `deprecated: false`, beats a cascade (as in Hugo)
     for inherited, index_file in _inherited(rel, cascades):
-        own_kinds = {m.kind for m in markers}
-        markers += [m for m in _markers_from(inherited, f"cascade from {index_file}", rel) if m.kind not in own_kinds]
+        markers += [m for m in _markers_from(inherited, f"cascade from {index_file}", rel) if m.kind not in own_keys]
+        own_keys |= set(inherited)
         owner_value = owner_value or inherited.get("owner")
     if not any(m.kind in ("deprecated", "archived") for m in markers):
         markers += _banners(rel, body)

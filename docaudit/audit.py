@@ -10,6 +10,7 @@ import connectors
 
 from .config import Config
 from .currency import Currency, assess
+from .errors import DocauditError
 from .index import CrawlStats, Index
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Hit, Probe
@@ -61,6 +62,8 @@ def audit(
     """Probe the index and apply the rules. Generated probes stand in when none are given."""
     top_k = top_k or config.top_k
     docs, vectors = index.docs(with_vectors=True)
+    if not docs:
+        raise DocauditError("the index is empty: run `docaudit crawl PATH` first")
     currency = assess(docs, vectors, config, now)
     if probes is None:
         probes = generate_probes(docs.values(), config.probes_per_doc)

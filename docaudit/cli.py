@@ -43,11 +43,23 @@ def expected_errors(func: Callable) -> Callable:
 def index_options(func: Callable) -> Callable:
     """Where the index lives and which config applies: shared by every command that reads it."""
 
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: ./docaudit.toml or [tool.docaudit] in ./pyproject.toml).")
-    @click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Folder of the embedded Chroma index (default: ./.docaudit).")
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: ./docaudit.toml or [tool.docaudit] in ./pyproject.toml).",
+    )
+    @click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False),
+        help="Folder of the embedded Chroma index (default: ./.docaudit).",
+    )
     @click.option("--chroma-url", help="Use a Chroma server (`chroma run`) instead, e.g. http://127.0.0.1:8000.")
     @functools.wraps(func)
-    def wrapper(*args: Any, config_path: str | None, index_dir: str | None, chroma_url: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, config_path: str | None, index_dir: str | None, chroma_url: str | None, **kwargs: Any
+    ) -> Any:
         config = load_config(config_path)
         if index_dir:
             config.index = index_dir
@@ -60,7 +72,10 @@ def index_options(func: Callable) -> Callable:
 
 def now_option(func: Callable) -> Callable:
     return click.option(
-        "--now", "now_text", metavar="DATE", help="Audit as of this date (ISO), for reproducible reports. Default: today."
+        "--now",
+        "now_text",
+        metavar="DATE",
+        help="Audit as of this date (ISO), for reproducible reports. Default: today.",
     )(func)
 
 
@@ -83,9 +98,15 @@ def _progress(quiet: bool) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = Console(stderr=True)
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), disable=quiet, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
     )
 
 
@@ -97,10 +118,15 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path")
-@click.option("--source", default="git", show_default=True, help="Connector: git (a docs repo or plain folder) or an installed one.")
+@click.option(
+    "--source",
+    default="git",
+    show_default=True,
+    help="Connector: git (a docs repo or plain folder) or an installed one.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors.")
-@index_options
 @expected_errors
+@index_options
 def crawl(path: str, source: str, quiet: bool, config: Config) -> None:
     """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave."""
     from .audit import crawl as run_crawl
@@ -116,24 +142,55 @@ def crawl(path: str, source: str, quiet: bool, config: Config) -> None:
         click.echo(
             f"Crawled {path}: {stats.seen} docs ({stats.added} added, {stats.updated} updated, "
             f"{stats.unchanged} unchanged, {stats.removed} removed), {stats.chunks_embedded} chunks embedded"
-            + (f"; skipped {sum(reasons.values())} files ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})" if reasons else "")
+            + (
+                f"; skipped {sum(reasons.values())} files ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})"
+                if reasons
+                else ""
+            )
         )
 
 
 @cli.command()
-@click.option("--probes", "probes_path", type=click.Path(dir_okay=False), help="probes.yaml (default: ./probes.yaml if present, else generated from titles and headings).")
-@click.option("--probes-from", "log_path", type=click.Path(dir_okay=False), help="CSV or JSONL of real user questions, added to the probes.")
-@click.option("--top-k", type=click.IntRange(1, 100), help="Chunks a RAG query would retrieve (default from config: 5).")
+@click.option(
+    "--probes",
+    "probes_path",
+    type=click.Path(dir_okay=False),
+    help="probes.yaml (default: ./probes.yaml if present, else generated from titles and headings).",
+)
+@click.option(
+    "--probes-from",
+    "log_path",
+    type=click.Path(dir_okay=False),
+    help="CSV or JSONL of real user questions, added to the probes.",
+)
+@click.option(
+    "--top-k", type=click.IntRange(1, 100), help="Chunks a RAG query would retrieve (default from config: 5)."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True, help="Exit 1 when a finding is at or above this severity.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON report to this file.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON report to this file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 @now_option
-@index_options
 @expected_errors
+@index_options
 def audit(
-    probes_path: str | None, log_path: str | None, top_k: int | None, fmt: str, fail_on: str,
-    report_path: str | None, quiet: bool, now_text: str | None, config: Config,
+    probes_path: str | None,
+    log_path: str | None,
+    top_k: int | None,
+    fmt: str,
+    fail_on: str,
+    report_path: str | None,
+    quiet: bool,
+    now_text: str | None,
+    config: Config,
 ) -> None:
     """Probe the index and report what retrieval gets wrong about time."""
     from .audit import audit as run_audit
@@ -158,8 +215,8 @@ def audit(
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @now_option
-@index_options
 @expected_errors
+@index_options
 def docs(fmt: str, now_text: str | None, config: Config) -> None:
     """List indexed docs with owner, age, currency and why."""
     import json

@@ -39,7 +39,8 @@ class Config:
     topic_similarity: float = 0.6  # doc-vector cosine at or above which two versioned docs share a topic
     current_version: str = ""  # the version a docs site calls current, when no site config says
     series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded
-    ignore_authors: list[str] = field(default_factory=lambda: ["*[bot]*", "*noreply*", "*no-reply*"])
+    # Committers who are not owners: a case-insensitive part of "Name <email>".
+    ignore_authors: list[str] = field(default_factory=lambda: ["[bot]", "noreply", "no-reply"])
     max_file_bytes: int = 2_000_000
     mass_edit_min_files: int = 10
     mass_edit_fraction: float = 0.25
@@ -60,13 +61,13 @@ _TYPES = {f.name: f.type for f in fields(Config)}
 
 def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
     """Read the named file, else `docaudit.toml`, else pyproject's `[tool.docaudit]`, else defaults."""
-    cwd = cwd or Path.cwd()
     if path is not None:
         candidates = [Path(path)]
         if not candidates[0].is_file():
             raise InputError(str(path), None, "config file not found")
     else:
-        candidates = [cwd / "docaudit.toml", cwd / "pyproject.toml"]
+        base = cwd or Path()  # relative when it can be: error messages name the file as the user sees it
+        candidates = [base / "docaudit.toml", base / "pyproject.toml"]
     for candidate in candidates:
         if not candidate.is_file():
             continue

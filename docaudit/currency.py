@@ -123,7 +123,7 @@ def assess(
         for marker in doc.markers:
             if marker.kind in ("deprecated", "archived"):
                 currency.status = DEPRECATED
-                what = "marked" if marker.value.lower() in ("true", "yes") else f"says \"{marker.value}\""
+                what = "marked" if marker.value.lower() in ("true", "yes") else f'says "{marker.value}"'
                 currency.reasons.append(f"{marker.kind}: {what} ({marker.source})")
             elif marker.kind == "superseded_by":
                 target = by_path.get((doc.source, doc.space, marker.value)) or (
@@ -161,7 +161,7 @@ def _lineage(
     versioned = [
         key
         for key, version in versions.items()
-        if version and not any(fnmatch.fnmatch(docs[key].path or docs[key].id, p) for p in config.series)
+        if version and not _in_series(docs[key].path or docs[key].id, config.series)
     ]
     declared = _declared_current(config)
     for key in versioned:
@@ -219,6 +219,11 @@ def _lineage(
         currency.reasons.append(
             f"{mine.label} ({mine.where}) is older than {theirs.label} in {docs[other].path or docs[other].title}: {why}"
         )
+
+
+def _in_series(path: str, patterns: list[str]) -> bool:
+    # "**/postmortems/**" should match a top-level postmortems/ folder too.
+    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch("/" + path, p) for p in patterns)
 
 
 def _declared_current(config: Config) -> tuple[tuple[int, ...], str] | None:

@@ -304,12 +304,7 @@ class Index:
             mean = vectors[start : start + len(nodes)].mean(axis=0)
             doc_vectors.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
             start += len(nodes)
-        # The commit point: from here on searches see the new chunks.
-        self._collection("docs").upsert(
-            ids=[d.key for d in docs],
-            embeddings=doc_vectors,
-            metadatas=[_doc_meta(d, None, len(n), self.embedder.name) for d, n in zip(docs, nodes_by_doc)],
-        )
+        self._commit(docs, doc_vectors, [len(n) for n in nodes_by_doc])
         stale = []
         for doc in docs:
             old = records_by_key.get(doc.key)
@@ -318,6 +313,14 @@ class Index:
         if stale:
             chunks.delete(ids=stale)
         return len(flat)
+
+    def _commit(self, docs: list[Doc], doc_vectors: list[list[float]], chunk_counts: list[int]) -> None:
+        """The commit point: from here on searches see the docs' new chunks."""
+        self._collection("docs").upsert(
+            ids=[d.key for d in docs],
+            embeddings=doc_vectors,
+            metadatas=[_doc_meta(d, None, n, self.embedder.name) for d, n in zip(docs, chunk_counts)],
+        )
 
     def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None:
         if not keys:

@@ -72,7 +72,9 @@ def load_probes_yaml(path: str | Path) -> list[Probe]:
             raise InputError(name, keys.get("query", line), "probe needs a non-empty 'query' string")
         probe_id = str(item.get("id") or _auto_id(query))
         if probe_id in seen:
-            raise InputError(name, keys.get("id", line), f"duplicate probe id '{probe_id}' (first at line {seen[probe_id]})")
+            raise InputError(
+                name, keys.get("id", line), f"duplicate probe id '{probe_id}' (first at line {seen[probe_id]})"
+            )
         seen[probe_id] = line
         expect = _string_list(item.get("expect"), name, keys.get("expect", line), "expect")
         tags = _string_list(item.get("tags"), name, keys.get("tags", line), "tags")
@@ -163,7 +165,7 @@ _VERSION_WORDS = re.compile(
 def _strip_versions(text: str) -> str:
     text = _VERSION_WORDS.sub(" ", text)
     text = re.sub(r"[\s\-–—:()\[\]]+$", "", re.sub(r"^[\s\-–—:()\[\]]+", "", text))
-    return " ".join(text.split())
+    return re.sub(r"\s+([:,.?])", r"\1", " ".join(text.split()))
 
 
 def _auto_id(query: str) -> str:
@@ -184,8 +186,11 @@ def resolve_expectations(probes: list[Probe], docs: dict[str, Doc]) -> dict[str,
             key = by_name.get(wanted.strip("/"))
             if key is None:
                 path, _, line = probe.origin.rpartition(":")
-                raise InputError(path or probe.origin, int(line) if line.isdigit() else None,
-                                 f"probe '{probe.id}' expects '{wanted}', which is not in the index")
+                raise InputError(
+                    path or probe.origin,
+                    int(line) if line.isdigit() else None,
+                    f"probe '{probe.id}' expects '{wanted}', which is not in the index",
+                )
             keys.append(key)
         resolved[probe.id] = keys
     return resolved

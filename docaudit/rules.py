@@ -97,7 +97,11 @@ def rank_inversions(
             new_rank = ranking.ranks.get(newer, (None, None))[0]
             if new_rank is None or new_rank > old_rank:
                 probes_by_pair[(key, newer)].append(
-                    {**ranking.describe(key), "current_rank": new_rank, "current_score": ranking.ranks.get(newer, (0, None))[1]}
+                    {
+                        **ranking.describe(key),
+                        "current_rank": new_rank,
+                        "current_score": ranking.ranks.get(newer, (0, None))[1],
+                    }
                 )
     findings = []
     for (key, newer), probes in probes_by_pair.items():
@@ -141,16 +145,19 @@ def deprecated_surfaces(
         if not probes:
             continue
         marker = markers[0]
-        shown = "" if marker.value.lower() in ("true", "yes") else f": \"{marker.value}\""
+        shown = "" if marker.value.lower() in ("true", "yes") else f': "{marker.value}"'
         findings.append(
             Finding(
                 "deprecated-surfaces",
                 RULES["deprecated-surfaces"],
                 doc,
                 f"'{doc.title}' is marked {marker.kind.replace('_', ' ')}{shown} ({marker.source}) "
-                f"but retrieval returns it for {len(probes)} probe(s), e.g. \"{probes[0]['query']}\" at rank {probes[0]['rank']}",
-                {"probes": probes, "marker": {"kind": marker.kind, "value": marker.value, "source": marker.source},
-                 **_dates(doc, currency[key])},
+                f'but retrieval returns it for {len(probes)} probe(s), e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
+                {
+                    "probes": probes,
+                    "marker": {"kind": marker.kind, "value": marker.value, "source": marker.source},
+                    **_dates(doc, currency[key]),
+                },
                 [docs[currency[key].superseded_by]] if currency[key].superseded_by in docs else [],
             )
         )
@@ -177,7 +184,7 @@ def stale_surfaces(
                 RULES["stale-surfaces"],
                 doc,
                 f"'{doc.title}' was last edited {state.age_days} days ago (policy {state.max_age_days}) "
-                f"and retrieval returns it for {len(probes)} probe(s), e.g. \"{probes[0]['query']}\" at rank {probes[0]['rank']}",
+                f'and retrieval returns it for {len(probes)} probe(s), e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
                 {"probes": probes, **_dates(doc, state), "notes": doc.notes},
             )
         )
@@ -206,9 +213,13 @@ def reviews_expired(docs: Mapping[str, Doc], now: datetime) -> list[Finding]:
             continue
         if marker.value.startswith("invalid"):
             findings.append(
-                Finding("review-expired", Severity.note, doc,
-                        f"'{doc.title}' has a review_by that is not a date ({marker.value[9:]})",
-                        {"marker": {"kind": marker.kind, "value": marker.value, "source": marker.source}})
+                Finding(
+                    "review-expired",
+                    Severity.note,
+                    doc,
+                    f"'{doc.title}' has a review_by that is not a date ({marker.value[9:]})",
+                    {"marker": {"kind": marker.kind, "value": marker.value, "source": marker.source}},
+                )
             )
             continue
         due = datetime.fromisoformat(marker.value).date()
@@ -220,8 +231,12 @@ def reviews_expired(docs: Mapping[str, Doc], now: datetime) -> list[Finding]:
                     RULES["review-expired"],
                     doc,
                     f"'{doc.title}' was due for review on {due.isoformat()} ({overdue} days ago)",
-                    {"review_by": due.isoformat(), "days_overdue": overdue, "source": marker.source,
-                     "last_modified": iso(doc.last_modified)},
+                    {
+                        "review_by": due.isoformat(),
+                        "days_overdue": overdue,
+                        "source": marker.source,
+                        "last_modified": iso(doc.last_modified),
+                    },
                 )
             )
     return findings

@@ -1,0 +1,81 @@
+"""Shared fixtures. The embedding model and Chroma are real; the model loads once per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fixtures"))
+
+import make_sample  # noqa: E402
+
+from docaudit.config import Config  # noqa: E402
+from docaudit.index import Embedder, Index  # noqa: E402
+
+NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sample.build(tmp_path_factory.mktemp("sample") / "sample-workspace")
+
+
+def sample_config(index_dir: Path) -> Config:
+    config = Config(index=str(index_dir), max_age_days=365, age_policy={"runbooks/": 180})
+    return config
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_repo: Path, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Index:
+    """The sample workspace crawled once; tests must not write to it."""
+    from docaudit.audit import crawl
+
+    index = Index(sample_config(tmp_path_factory.mktemp("index")), embedder)
+    crawl(index, "git", str(sample_repo), index.config)
+    return index
+
+
+def git(
+    repo: Path, *args: str, when: str = "2026-10-01T12:00:00", author: str = "Ann Author <ann@example.com>"
+) -> None:
+    name, email = author[:-1].split(" <")
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": when + "+00:00",
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+        "GIT_COMMITTER_DATE": when + "+00:00",
+    }
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+def commit(repo: Path, files: dict[str, str | bytes], message: str = "edit", **kwargs: str) -> None:
+    """Write files (None deletes) and commit them all."""
+    if not (repo / ".git").exists():
+        repo.mkdir(parents=True, exist_ok=True)
+        git(repo, "init", "-q", "-b", "main")
+    for rel, content in files.items():
+        path = repo / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message, **kwargs)

@@ -1,0 +1,201 @@
+"""The CLI through CliRunner: exact output and exit codes, and the sample story through the JSON report."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docaudit.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBES = str(ROOT / "fixtures" / "probes.yaml")
+CONFIG = str(ROOT / "fixtures" / "docaudit.toml")
+
+
+@pytest.fixture()
+def runner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no stray docaudit.toml / probes.yaml from the caller's folder
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def crawled(sample_repo, tmp_path_factory):
+    """The sample workspace crawled through the CLI into its own index."""
+    index = str(tmp_path_factory.mktemp("cli-index"))
+    result = CliRunner().invoke(cli, ["crawl", str(sample_repo), "--config", CONFIG, "--index", index])
+    return index, result
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in cli.commands:
+        assert f"### `docaudit {name}" in readme, name
+
+
+def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
+    _, result = crawled
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Crawled {sample_repo}: 15 docs (14 added, 0 updated, 0 unchanged, 0 removed), 14 chunks embedded; "
+        "skipped 2 files (1 binary file, 1 not valid UTF-8)\n"
+    )
+    assert result.stderr == (
+        "warning: skipped notes/exported-notes.md: not valid UTF-8 (byte 12)\n"
+        "warning: skipped notes/scan.txt: binary file\n"
+    )
+
+
+def audit_json(runner, index, *extra):
+    return runner.invoke(
+        cli,
+        [
+            "audit",
+            "--config",
+            CONFIG,
+            "--index",
+            index,
+            "--probes",
+            PROBES,
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+            *extra,
+        ],
+    )
+
+
+def test_sample_story_through_the_json_report(runner, crawled):
+    index, _ = crawled
+    result = audit_json(runner, index)
+    assert result.exit_code == 1  # rank inversions are errors, and --fail-on defaults to error
+    report = json.loads(result.stdout)
+    found = sorted((f["rule"], f["doc"]["path"]) for f in report["findings"])
+    assert found == [
+        ("missing-owner", "legacy/expense-reimbursement.md"),
+        ("rank-inversion", "api/v1/guide.md"),
+        ("rank-inversion", "billing/billing-spec-2021.md"),
+        ("review-expired", "runbooks/database-failover.md"),
+    ]  # and so no healthy doc is flagged
+    by_rule = {f["rule"] + ":" + f["doc"]["path"]: f for f in report["findings"]}
+    billing = by_rule["rank-inversion:billing/billing-spec-2021.md"]
+    assert billing["severity"] == "error"
+    assert billing["related"][0]["path"] == "billing/billing-migration-q3-2026.md"
+    assert billing["evidence"]["superseded"]["last_modified"] == "2021-03-10T09:30:00Z"  # the mass edit is ignored
+    assert billing["evidence"]["current"]["version"] == "2026 Q3"
+    probe = billing["evidence"]["probes"][0]
+    assert (probe["probe"], probe["rank"], probe["current_rank"]) == ("annual-refunds", 1, 2)
+    assert probe["score"] > probe["current_score"]
+    api = by_rule["rank-inversion:api/v1/guide.md"]
+    assert api["evidence"]["superseded"]["reasons"][0] == "deprecated: marked (frontmatter)"
+    assert by_rule["review-expired:runbooks/database-failover.md"]["evidence"]["days_overdue"] == 80
+    for finding in report["findings"]:
+        assert set(finding) >= {"rule", "severity", "doc", "message", "evidence", "fingerprint"}
+        assert set(finding["doc"]) >= {"path", "id", "title", "owner", "last_modified"}
+        assert re.fullmatch(r"[0-9a-f]{16}", finding["fingerprint"])
+    statuses = {d["path"]: d["currency"]["status"] for d in report["docs"]}
+    assert statuses["billing/billing-spec-2021.md"] == "superseded"
+    assert statuses["api/v1/guide.md"] == "deprecated"
+    assert statuses["archive/2019-offsite-agenda.md"] == "deprecated"
+    healthy = [
+        "getting-started.md",
+        "runbooks/deploy.md",
+        "runbooks/oncall.md",
+        "engineering/code-review.md",
+        "engineering/release-process.md",
+        "security/access-requests.md",
+        "support/escalation.md",
+        "api/v2/guide.md",
+        "billing/billing-migration-q3-2026.md",
+    ]
+    assert {statuses[p] for p in healthy} == {"current"}
+
+
+def test_fail_on_threshold_sets_the_exit_code(runner, crawled):
+    index, _ = crawled
+    assert audit_json(runner, index, "--fail-on", "never").exit_code == 0
+    assert audit_json(runner, index, "--fail-on", "warning").exit_code == 1
+
+
+def test_table_output_and_report_file(runner, crawled, tmp_path):
+    index, _ = crawled
+    result = runner.invoke(
+        cli,
+        [
+            "audit",
+            "--config",
+            CONFIG,
+            "--index",
+            index,
+            "--probes",
+            PROBES,
+            "--now",
+            "2026-11-20",
+            "--report",
+            "out.json",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == "2 errors, 2 warnings (14 docs, 13 probes)"
+    assert "rank-inversion" in result.stdout and "billing/billing-spec-2021.md" in result.stdout
+    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 4
+
+
+def test_quiet_prints_nothing(runner, crawled):
+    index, _ = crawled
+    result = runner.invoke(cli, ["audit", "--config", CONFIG, "--index", index, "--probes", PROBES, "-q"])
+    assert (result.exit_code, result.output) == (1, "")
+
+
+def test_docs_lists_currency_and_why(runner, crawled):
+    index, _ = crawled
+    result = runner.invoke(
+        cli, ["docs", "--config", CONFIG, "--index", index, "--now", "2026-11-20", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    rows = {d["path"]: d for d in json.loads(result.stdout)}
+    assert rows["billing/billing-spec-2021.md"]["currency"]["reasons"][0] == (
+        "2021 (path) is older than 2026 Q3 in billing/billing-migration-q3-2026.md: same topic (similarity "
+        + f"{float(rows['billing/billing-spec-2021.md']['currency']['reasons'][0].rsplit(' ', 1)[1][:-1]):.2f})"
+    )
+    assert rows["legacy/expense-reimbursement.md"]["owner"] is None
+    table = runner.invoke(cli, ["docs", "--config", CONFIG, "--index", index, "--now", "2026-11-20"])
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "14 docs"
+
+
+def test_malformed_probes_exit_2_with_one_line(runner, crawled, tmp_path):
+    index, _ = crawled
+    (tmp_path / "probes.yaml").write_text("probes:\n  - id: a\n    query: q\n  - id: b\n    tags: [x]\n")
+    result = runner.invoke(cli, ["audit", "--index", index])
+    assert result.exit_code == 2
+    assert result.stderr == "docaudit: error: probes.yaml:4: probe needs a non-empty 'query' string\n"
+
+
+def test_broken_config_exits_2_with_one_line(runner, tmp_path):
+    (tmp_path / "docaudit.toml").write_text("top_k = 5\nfail_fast = true\n")
+    result = runner.invoke(cli, ["docs"])
+    assert (result.exit_code, result.stderr) == (2, "docaudit: error: docaudit.toml:2: unknown setting 'fail_fast'\n")
+
+
+def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
+    result = runner.invoke(cli, ["audit", "--index", str(tmp_path / "empty")])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "docaudit: error: the index is empty: run `docaudit crawl PATH` first\n",
+    )
+    result = runner.invoke(cli, ["crawl", ".", "--source", "confluence", "--index", str(tmp_path / "i")])
+    assert (result.exit_code, result.stderr) == (2, "docaudit: error: unknown source 'confluence': available are git\n")
+    result = runner.invoke(cli, ["docs", "--now", "yesterday", "--index", str(tmp_path / "i")])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "docaudit: error: --now 'yesterday' is not an ISO date such as 2026-11-23\n",
+    )
+    result = runner.invoke(cli, ["crawl", str(tmp_path / "missing"), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 2 and result.stderr.endswith("missing: not a folder\n")
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(cli, ["audit", "--top-k", "0"]).exit_code == 2
+    assert runner.invoke(cli, ["audit", "--fail-on", "fatal"]).exit_code == 2

@@ -1,0 +1,45 @@
+import pytest
+
+from docaudit.config import Config, load_config
+from docaudit.errors import InputError
+
+
+def test_defaults_when_no_config(tmp_path):
+    assert load_config(cwd=tmp_path) == Config()
+
+
+def test_docaudit_toml_and_age_policy_longest_prefix_wins(tmp_path):
+    (tmp_path / "docaudit.toml").write_text('top_k = 8\n[age_policy]\n"runbooks/" = 180\n"runbooks/db/" = 90\n')
+    config = load_config(cwd=tmp_path)
+    assert config.top_k == 8
+    assert config.max_age_for("runbooks/db/failover.md") == 90
+    assert config.max_age_for("runbooks/deploy.md") == 180
+    assert config.max_age_for("guide.md") == 365
+
+
+def test_pyproject_tool_table(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.docaudit]\nmin_score = 0.4\n')
+    assert load_config(cwd=tmp_path).min_score == 0.4
+
+
+def test_unknown_key_names_its_line(tmp_path):
+    (tmp_path / "docaudit.toml").write_text("top_k = 5\n\ntop_kk = 3\n")
+    with pytest.raises(InputError, match=r"docaudit.toml:3: unknown setting 'top_kk'"):
+        load_config(cwd=tmp_path)
+
+
+def test_wrong_type_names_its_line(tmp_path):
+    (tmp_path / "docaudit.toml").write_text('# comment\ntop_k = "five"\n')
+    with pytest.raises(InputError, match=r"docaudit.toml:2: 'top_k' must be a whole number"):
+        load_config(cwd=tmp_path)
+
+
+def test_invalid_toml_names_its_line(tmp_path):
+    (tmp_path / "docaudit.toml").write_text("top_k = 5\nmax_age_days = \n")
+    with pytest.raises(InputError, match=r"docaudit.toml:2: invalid TOML"):
+        load_config(cwd=tmp_path)
+
+
+def test_missing_named_config_file(tmp_path):
+    with pytest.raises(InputError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")

@@ -1,0 +1,185 @@
+"""The git/markdown connector on temporary repos and folders."""
+
+import os
+from datetime import datetime, timezone
+
+from conftest import commit
+
+from connectors import CrawlState, gitrepo
+from docaudit.config import Config
+from docaudit.records import Doc, Gone, Skipped
+
+
+def crawl(root, config=None, known=None):
+    state = CrawlState(known=known or {})
+    records = list(gitrepo.crawl(str(root), config or Config(), state))
+    docs = {r.id: r for r in records if isinstance(r, Doc)}
+    skipped = {r.id: r.reason for r in records if isinstance(r, Skipped)}
+    gone = [r.id for r in records if isinstance(r, Gone)]
+    return docs, skipped, gone, state
+
+
+def test_titles_from_frontmatter_then_heading_then_file_name(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: From Frontmatter\n---\n# Heading\ntext\n",
+            "b.md": "Intro line\n\n# First Heading\n## Second\n```\n# not a heading\n```\n## Third\n",
+            "c-file_name.txt": "plain text\n",
+            "d.rst": "Restructured Title\n==================\n\nbody\n",
+            "e.adoc": "= Ascii Title\n\nbody\n",
+            "f.html": "<html><head><title>Html Title</title><script>var x=1;</script></head><body><h1>H</h1><p>Body text</p></body></html>",
+            "g.mdx": '+++\ntitle = "Toml Front"\n+++\nbody\n',
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert {k: d.title for k, d in docs.items()} == {
+        "a.md": "From Frontmatter",
+        "b.md": "First Heading",
+        "c-file_name.txt": "c file name",
+        "d.rst": "Restructured Title",
+        "e.adoc": "Ascii Title",
+        "f.html": "Html Title",
+        "g.mdx": "Toml Front",
+    }
+    assert docs["b.md"].headings == ["Second", "Third"]
+    assert "var x" not in docs["f.html"].text and "Body text" in docs["f.html"].text
+
+
+def test_dates_and_authors_come_from_git_and_skip_mass_edits(tmp_path):
+    pages = {f"p{i}.md": f"# Page {i}\n" for i in range(12)}
+    commit(tmp_path, pages, when="2021-01-01T00:00:00", author="Old Author <old@example.com>")
+    commit(tmp_path, {"p0.md": "# Page 0\nreal edit\n"}, when="2024-05-05T00:00:00", author="Editor <ed@example.com>")
+    commit(
+        tmp_path,
+        {k: v + "\nfooter\n" for k, v in pages.items()},
+        when="2026-06-01T00:00:00",
+        author="Mass Editor <mass@example.com>",
+    )
+    docs, _, _, state = crawl(tmp_path)
+    assert docs["p0.md"].last_modified == datetime(2024, 5, 5, tzinfo=timezone.utc)
+    assert docs["p0.md"].owner.email == "ed@example.com"
+    assert docs["p1.md"].last_modified == datetime(2021, 1, 1, tzinfo=timezone.utc)
+    assert docs["p1.md"].created == datetime(2021, 1, 1, tzinfo=timezone.utc)
+    assert any("mass edits not counted" in n for n in docs["p1.md"].notes)
+    assert len(state.next_cursor["head"]) == 40
+
+
+def test_blame_ignore_revs_are_not_edits(tmp_path):
+    commit(tmp_path, {"a.md": "# A\n"}, when="2022-01-01T00:00:00")
+    commit(tmp_path, {"a.md": "# A\nreformatted\n"}, when="2026-01-01T00:00:00")
+    sha = os.popen(f"git -C {tmp_path} rev-parse HEAD").read().strip()
+    commit(tmp_path, {".git-blame-ignore-revs": f"# prettier\n{sha}\n"}, when="2026-01-02T00:00:00")
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["a.md"].last_modified == datetime(2022, 1, 1, tzinfo=timezone.utc)
+
+
+def test_owner_precedence_codeowners_last_match_and_bots(tmp_path):
+    commit(
+        tmp_path,
+        {
+            ".github/CODEOWNERS": "*.md @acme/docs\n/team/ @acme/team lead@example.com\n/orphans/\n",
+            "fm.md": "---\nowner: Fran Front <fran@example.com>\n---\n# Fm\n",
+            "plain.md": "# Plain\n",
+            "team/page.md": "# Team\n",
+            "orphans/page.md": "# Orphan\n",
+        },
+        author="Import Bot <import-bot@noreply.example.com>",
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert (docs["fm.md"].owner.name, docs["fm.md"].owner.email, docs["fm.md"].owner.via) == (
+        "Fran Front",
+        "fran@example.com",
+        "frontmatter",
+    )
+    assert docs["plain.md"].owner.name == "@acme/docs"
+    assert docs["plain.md"].owner.via == "CODEOWNERS (.github/CODEOWNERS:1)"
+    assert docs["team/page.md"].owner.name == "@acme/team lead@example.com"
+    assert docs["orphans/page.md"].owner is None  # unowned pattern, and the only committer is a bot
+
+
+def test_last_human_committer_owns_what_nothing_else_claims(tmp_path):
+    commit(tmp_path, {"a.md": "# A\n"}, author="Human Person <human@example.com>")
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["a.md"].owner.email == "human@example.com"
+    assert docs["a.md"].owner.via == "last committer"
+
+
+def test_markers_frontmatter_cascade_and_banners(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "old/_index.md": "---\ncascade:\n  deprecated: true\n  owner: Old Team <old@example.com>\n---\n",
+            "old/page.md": "# Old page\ntext\n",
+            "old/own.md": "---\ndeprecated: false\nowner: Me <me@example.com>\n---\n# Own\n",
+            "fm.md": "---\narchived: yes\nreview_by: 2026-01-31\nsuperseded_by: ../new/guide.md\n---\n# Fm\n",
+            "sub/banner.md": "# Guide\n\n> **Warning:** This guide is deprecated. Use [the new guide](../new/guide.md) instead.\n",
+            "prose.md": "# Policy\n\nWe deprecated the v1 endpoints in 2023 and explain the process here.\n",
+            "new/guide.md": "# New\n",
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    page = docs["old/page.md"]
+    assert [(m.kind, m.source) for m in page.markers] == [("deprecated", "cascade from old/_index.md")]
+    assert page.owner.email == "old@example.com"
+    own = docs["old/own.md"]
+    assert own.marker("deprecated") is None  # the page's own `deprecated: false` beats the cascade
+    fm = docs["fm.md"]
+    assert {m.kind: m.value for m in fm.markers} == {
+        "archived": "True",
+        "review_by": "2026-01-31",
+        "superseded_by": "new/guide.md",
+    }
+    banner = docs["sub/banner.md"]
+    assert banner.marker("deprecated").source == "banner at body line 3"
+    assert banner.marker("superseded_by").value == "new/guide.md"
+    assert docs["prose.md"].markers == []
+
+
+def test_binary_huge_and_undecodable_files_are_skipped_and_counted(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "ok.md": "# Fine\n",
+            "image.md": b"\x89PNG\r\n\x1a\n\x00\x00binary",
+            "latin1.txt": "caf\xe9".encode("latin-1"),
+            "huge.md": "# Big\n" + "word " * 500,
+            "picture.png": b"\x89PNG",
+        },
+    )
+    docs, skipped, _, _ = crawl(tmp_path, Config(max_file_bytes=1000))
+    assert set(docs) == {"ok.md"}
+    assert skipped["image.md"] == "binary file"
+    assert skipped["latin1.txt"] == "not valid UTF-8 (byte 3)"
+    assert skipped["huge.md"].startswith("huge file (2,506 bytes")
+    assert "picture.png" not in skipped  # not a doc type at all
+
+
+def test_broken_frontmatter_is_noted_not_fatal(tmp_path):
+    commit(tmp_path, {"a.md": "---\ntitle: [unclosed\n---\n# Heading\n"})
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["a.md"].title == "Heading"
+    assert docs["a.md"].notes[0].startswith("frontmatter could not be parsed")
+
+
+def test_plain_folder_falls_back_to_mtime_and_reports_gone_docs(tmp_path):
+    (tmp_path / "a.md").write_text("# A\n")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.md").write_text("# hidden\n")
+    os.utime(tmp_path / "a.md", (1_700_000_000, 1_700_000_000))
+    docs, _, gone, state = crawl(tmp_path, known={"a.md": "h", "deleted.md": "h"})
+    assert set(docs) == {"a.md"}
+    assert docs["a.md"].last_modified == datetime.fromtimestamp(1_700_000_000, timezone.utc)
+    assert "file modification time" in docs["a.md"].notes[0]
+    assert gone == ["deleted.md"]
+    assert state.next_cursor == {"head": None}
+
+
+def test_gitignored_files_are_not_docs(tmp_path):
+    commit(tmp_path, {".gitignore": "build/\n", "a.md": "# A\n"})
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "out.md").write_text("# generated\n")
+    (tmp_path / "draft.md").write_text("# Untracked draft\n")
+    docs, _, _, _ = crawl(tmp_path)
+    assert set(docs) == {"a.md", "draft.md"}
+    assert "not in git history" in docs["draft.md"].notes[0]
