@@ -8,6 +8,7 @@ as edits, because they would make every old page look fresh.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -60,6 +61,7 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     history = _history(root, repo, doc_files, config) if repo else {}
     codeowners = _codeowners(root)
     cascades = _cascades(root, doc_files)
+    site_version = _site_version(root)
     seen: set[str] = set()
     for rel in doc_files:
         seen.add(rel)
@@ -67,7 +69,10 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         if problem:
             yield Skipped(KIND, space, rel, problem)
             continue
-        yield _build_doc(space, rel, text, root, history.get(rel), codeowners, cascades, config)
+        doc = _build_doc(space, rel, text, root, history.get(rel), codeowners, cascades, config)
+        if site_version:
+            doc.markers.append(site_version)
+        yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)
     state.next_cursor = {"head": _head(root) if repo else None}
@@ -140,6 +145,18 @@ def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as exc:
         return "", f"not valid UTF-8 (byte {exc.start})"
+
+
+def _site_version(root: Path) -> Marker | None:
+    """The version a Docusaurus site calls current: the first entry of `versions.json`."""
+    path = root / "versions.json"
+    try:
+        versions = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(versions, list) and versions and isinstance(versions[0], str):
+        return Marker("site_version", versions[0], "versions.json")
+    return None
 
 
 # --- history ---------------------------------------------------------------------------
@@ -235,15 +252,16 @@ def _codeowners(root: Path) -> list[tuple[pathspec.PathSpec, list[str], str]]:
     return []
 
 
-def _codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str]]) -> Owner | None:
+def _codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str]]) -> tuple[Owner | None, str]:
+    """(owner, the CODEOWNERS line that decided) — a matching line with no owners means unowned."""
     for spec, owners, where in reversed(rules):  # last match wins
         if spec.match_file(rel):
             if not owners:
-                return None
+                return None, where
             first = owners[0]
             email = first if "@" in first and not first.startswith("@") else ""
-            return Owner(" ".join(owners) if not email else "", email, f"CODEOWNERS ({where})")
-    return None
+            return Owner(" ".join(owners) if not email else "", email, f"CODEOWNERS ({where})"), where
+    return None, ""
 
 
 def _is_ignored_author(owner: Owner, config: Config) -> bool:
@@ -464,19 +482,28 @@ def _build_doc(
         email = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", owner_text)
         name = re.sub(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?", "", owner_text).strip()
         owner = Owner(name, email.group(0) if email else "", "frontmatter")
+    unowned_because = []
     if owner is None:
-        owner = _codeowner_for(rel, codeowners)
+        owner, line = _codeowner_for(rel, codeowners)
+        unowned_because.append(f"CODEOWNERS ({line}) assigns no one" if line else "no CODEOWNERS line matches")
     if history:
         last_modified, created = history.last_modified, history.created
         if history.ignored:
             notes.append("mass edits not counted as edits: " + ", ".join(history.ignored))
-        if owner is None and history.author and not _is_ignored_author(history.author, config):
-            owner = history.author
+        if owner is None and history.author:
+            if _is_ignored_author(history.author, config):
+                unowned_because.append(
+                    f"the last committer, {history.author.label()}, is not a person (ignore_authors)"
+                )
+            else:
+                owner = history.author
     else:
         stat = (root / rel).stat()
         last_modified = to_utc(stat.st_mtime)
         created = None
         notes.append("dated by file modification time (not in git history)")
+    if owner is None:
+        notes.append("no owner: no frontmatter owner; " + "; ".join(unowned_because))
     return Doc(
         source=KIND,
         space=space,

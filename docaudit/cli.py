@@ -230,7 +230,11 @@ def docs(fmt: str, now_text: str | None, config: Config) -> None:
     docs_by_key, currency = docs_overview(_index(config), config, now)
     ordered = sorted(docs_by_key.items(), key=lambda kv: (kv[1].source, kv[1].path or kv[1].id))
     if fmt == "json":
-        click.echo(json.dumps([{**d.summary(), "currency": currency[k].to_dict()} for k, d in ordered], indent=2))
+        click.echo(
+            json.dumps(
+                [{**d.summary(), "currency": currency[k].to_dict(), "notes": d.notes} for k, d in ordered], indent=2
+            )
+        )
         return
     table = Table()
     for column in ("doc", "owner", "age (days)", "currency", "why"):
@@ -242,7 +246,7 @@ def docs(fmt: str, now_text: str | None, config: Config) -> None:
             doc.owner.label() if doc.owner else "-",
             "-" if state.age_days is None else str(state.age_days),
             state.status,
-            "; ".join(state.reasons) or "-",
+            "; ".join(state.reasons + doc.notes) or "-",
         )
     click.echo(to_text(table, f"{len(ordered)} docs"))
 

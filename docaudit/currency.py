@@ -163,15 +163,15 @@ def _lineage(
         for key, version in versions.items()
         if version and not _in_series(docs[key].path or docs[key].id, config.series)
     ]
-    declared = _declared_current(config)
+    declared = {key: _declared_current(config, docs[key]) for key in versioned}
     for key in versioned:
-        version = versions[key]
+        version, current = versions[key], declared[key]
         assert version is not None
-        if declared and version.kind == "release" and version.where == "path" and version.key < declared[0]:
-            currency = result[key]
-            if currency.status == CURRENT:
-                currency.status = SUPERSEDED
-            currency.reasons.append(f"{version.label} is older than the declared current version {declared[1]}")
+        if current and version.kind == "release" and version.where == "path" and version.key < current[0]:
+            state = result[key]
+            if state.status == CURRENT:
+                state.status = SUPERSEDED
+            state.reasons.append(f"{version.label} is older than the declared current version {current[1]}")
     if len(versioned) < 2:
         return
     import numpy as np
@@ -185,7 +185,8 @@ def _lineage(
     for i, key in enumerate(keys):
         mine = versions[key]
         assert mine is not None
-        if declared and mine.kind == "release" and mine.key == declared[0]:
+        current = declared[key]
+        if current and mine.kind == "release" and mine.key == current[0]:
             continue  # the declared current version is current, whatever "next" folders exist
         sims = matrix @ matrix[i] if matrix is not None else None
         best: tuple[tuple, str, str] | None = None
@@ -226,10 +227,15 @@ def _in_series(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch("/" + path, p) for p in patterns)
 
 
-def _declared_current(config: Config) -> tuple[tuple[int, ...], str] | None:
-    label = config.current_version.strip().lstrip("vV")
-    if not label:
+def _declared_current(config: Config, doc: Doc) -> tuple[tuple[int, ...], str] | None:
+    """The current release from config, else from the docs site's own config (a `site_version` marker)."""
+    marker = doc.marker("site_version")
+    label, where = (
+        (config.current_version, "config")
+        if config.current_version
+        else ((marker.value, marker.source) if marker else ("", ""))
+    )
+    number = label.strip().lstrip("vV")
+    if not re.fullmatch(r"\d+(\.\d+){0,2}", number):
         return None
-    if not re.fullmatch(r"\d+(\.\d+){0,2}", label):
-        return None
-    return release_key(label), config.current_version
+    return release_key(number), f"{label} ({where})"

@@ -261,10 +261,10 @@ class Index:
             self._sweep()
         return stats
 
-    def _write(self, docs: list[Doc], records_by_key: dict[str, dict]) -> int:
-        import numpy as np
+    def split(self, docs: list[Doc]) -> list[list[Any]]:
+        """Each doc as llama-index nodes; freshness metadata rides along but stays out of the embedded text."""
         from llama_index.core.node_parser import SentenceSplitter
-        from llama_index.core.schema import Document, MetadataMode
+        from llama_index.core.schema import Document
 
         splitter = SentenceSplitter(chunk_size=self.config.chunk_size, chunk_overlap=self.config.chunk_overlap)
         nodes_by_doc = []
@@ -291,8 +291,20 @@ class Index:
                 node.id_ = _chunk_id(doc.key, doc.hash, i)
                 node.metadata["chunk"] = i
             nodes_by_doc.append(nodes)
+        return nodes_by_doc
+
+    @staticmethod
+    def embed_text(node: Any) -> str:
+        from llama_index.core.schema import MetadataMode
+
+        return node.get_content(metadata_mode=MetadataMode.EMBED)
+
+    def _write(self, docs: list[Doc], records_by_key: dict[str, dict]) -> int:
+        import numpy as np
+
+        nodes_by_doc = self.split(docs)
         flat = [node for nodes in nodes_by_doc for node in nodes]
-        vectors = self.embedder.encode([n.get_content(metadata_mode=MetadataMode.EMBED) for n in flat])
+        vectors = self.embedder.encode([self.embed_text(n) for n in flat])
         for node, vector in zip(flat, vectors):
             node.embedding = vector.tolist()
         chunks = self._collection("chunks")

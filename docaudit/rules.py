@@ -197,8 +197,15 @@ def missing_owners(docs: Mapping[str, Doc]) -> list[Finding]:
             "missing-owner",
             RULES["missing-owner"],
             doc,
-            f"'{doc.title}' has no owner: no frontmatter owner, no CODEOWNERS match, and no human last editor",
-            {"last_modified": iso(doc.last_modified)},
+            next(
+                (
+                    n.replace("no owner: ", f"'{doc.title}' has no owner: ", 1)
+                    for n in doc.notes
+                    if n.startswith("no owner: ")
+                ),
+                f"'{doc.title}' has no owner",
+            ),
+            {"last_modified": iso(doc.last_modified), "notes": doc.notes},
         )
         for doc in docs.values()
         if doc.owner is None

@@ -91,6 +91,11 @@ def test_sample_story_through_the_json_report(runner, crawled):
     api = by_rule["rank-inversion:api/v1/guide.md"]
     assert api["evidence"]["superseded"]["reasons"][0] == "deprecated: marked (frontmatter)"
     assert by_rule["review-expired:runbooks/database-failover.md"]["evidence"]["days_overdue"] == 80
+    assert by_rule["missing-owner:legacy/expense-reimbursement.md"]["message"] == (
+        "'Expense Reimbursement' has no owner: no frontmatter owner; CODEOWNERS (.github/CODEOWNERS:2) assigns "
+        "no one; the last committer, Confluence Import Bot <import-bot@noreply.example.com>, is not a person "
+        "(ignore_authors)"
+    )
     for finding in report["findings"]:
         assert set(finding) >= {"rule", "severity", "doc", "message", "evidence", "fingerprint"}
         assert set(finding["doc"]) >= {"path", "id", "title", "owner", "last_modified"}

@@ -81,7 +81,7 @@ def test_declared_current_version_wins_over_newer_folders():
     verdict = assess(keyed(old, cur, nxt), None, Config(current_version="3.7"), NOW)
     assert verdict[cur.key].status == "current"
     assert verdict[old.key].status == "superseded"
-    assert "older than the declared current version 3.7" in verdict[old.key].reasons[0]
+    assert verdict[old.key].reasons[0] == "3.1 is older than the declared current version 3.7 (config)"
 
 
 def test_markers_and_age_policy():
@@ -105,3 +105,12 @@ def test_a_deprecated_newer_doc_does_not_supersede():
     old, new = doc("api/v1/guide.md"), doc("api/v2/guide.md", markers=[Marker("deprecated", "true", "frontmatter")])
     verdict = assess(keyed(old, new), None, Config(), NOW)
     assert verdict[old.key].status == "current"
+
+
+def test_a_docs_site_declares_its_current_version():
+    site = [Marker("site_version", "3.7", "versions.json")]
+    old = doc("versioned_docs/version-3.1/auth.md", markers=site)
+    cur = doc("versioned_docs/version-3.7/auth.md", markers=site)
+    verdict = assess(keyed(old, cur), None, Config(), NOW)
+    assert verdict[old.key].reasons[0] == "v3.1 is older than the declared current version 3.7 (versions.json)"
+    assert verdict[cur.key].status == "current"

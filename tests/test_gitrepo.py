@@ -96,6 +96,10 @@ def test_owner_precedence_codeowners_last_match_and_bots(tmp_path):
     assert docs["plain.md"].owner.via == "CODEOWNERS (.github/CODEOWNERS:1)"
     assert docs["team/page.md"].owner.name == "@acme/team lead@example.com"
     assert docs["orphans/page.md"].owner is None  # unowned pattern, and the only committer is a bot
+    assert docs["orphans/page.md"].notes == [
+        "no owner: no frontmatter owner; CODEOWNERS (.github/CODEOWNERS:3) assigns no one; "
+        "the last committer, Import Bot <import-bot@noreply.example.com>, is not a person (ignore_authors)"
+    ]
 
 
 def test_last_human_committer_owns_what_nothing_else_claims(tmp_path):
@@ -183,3 +187,10 @@ def test_gitignored_files_are_not_docs(tmp_path):
     docs, _, _, _ = crawl(tmp_path)
     assert set(docs) == {"a.md", "draft.md"}
     assert "not in git history" in docs["draft.md"].notes[0]
+
+
+def test_docusaurus_versions_json_declares_the_current_version(tmp_path):
+    commit(tmp_path, {"versions.json": '["3.7", "3.1"]', "versioned_docs/version-3.1/auth.md": "# Auth\n"})
+    docs, _, _, _ = crawl(tmp_path)
+    marker = docs["versioned_docs/version-3.1/auth.md"].marker("site_version")
+    assert (marker.value, marker.source) == ("3.7", "versions.json")

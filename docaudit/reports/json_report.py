@@ -27,7 +27,12 @@ def build(result: AuditResult, now: datetime) -> dict:
         },
         "findings": [f.to_dict() for f in result.findings],
         "docs": [
-            {**doc.summary(), "currency": result.currency[key].to_dict(), "exposure": exposure.get(key, 0)}
+            {
+                **doc.summary(),
+                "currency": result.currency[key].to_dict(),
+                "exposure": exposure.get(key, 0),
+                "notes": doc.notes,
+            }
             for key, doc in sorted(result.docs.items(), key=lambda kv: kv[1].path or kv[1].id)
         ],
     }
