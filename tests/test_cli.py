@@ -92,7 +92,7 @@ def test_sample_story_through_the_json_report(runner, crawled):
     assert api["evidence"]["superseded"]["reasons"][0] == "deprecated: marked (frontmatter)"
     assert by_rule["review-expired:runbooks/database-failover.md"]["evidence"]["days_overdue"] == 80
     assert by_rule["missing-owner:legacy/expense-reimbursement.md"]["message"] == (
-        "'Expense Reimbursement' has no owner: no frontmatter owner; CODEOWNERS (.github/CODEOWNERS:2) assigns "
+        "'Expense Reimbursement' has no owner: no frontmatter owner; CODEOWNERS (.github/CODEOWNERS:3) assigns "
         "no one; the last committer, Confluence Import Bot <import-bot@noreply.example.com>, is not a person "
         "(ignore_authors)"
     )
