@@ -41,6 +41,7 @@ BANNER_PHRASE = re.compile(
     re.IGNORECASE,
 )
 NOTICE_LINE = re.compile(r"^\s*(>|!!!|:::|\.\. (deprecated|warning|caution)|\*\*|__|#|\[!)", re.IGNORECASE)
+IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGNORECASE)
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s#]+)[^)]*\)")
 BANNER_SCAN_LINES = 8
 
@@ -383,6 +384,21 @@ def _banners(rel: str, body: str) -> list[Marker]:
     return markers
 
 
+def _ignores(meta: dict, text: str) -> list[Marker]:
+    """Suppressions the doc asks for: frontmatter `docaudit: {ignore: [...]}`, or `<!-- docaudit: ignore RULE -->`."""
+    markers = []
+    settings = meta.get("docaudit")
+    if isinstance(settings, dict):
+        rules = settings.get("ignore") or []
+        for rule in [rules] if isinstance(rules, str) else rules:
+            markers.append(Marker("ignore", str(rule), "frontmatter"))
+    for match in IGNORE_COMMENT.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        rules = [r for r in re.split(r"[\s,]+", match.group(1)) if r] or ["all"]
+        markers += [Marker("ignore", rule, f"comment at line {line}") for rule in rules]
+    return markers
+
+
 # --- titles and text ---------------------------------------------------------------------
 
 
@@ -475,6 +491,7 @@ def _build_doc(
         owner_value = owner_value or inherited.get("owner")
     if not any(m.kind in ("deprecated", "archived") for m in markers):
         markers += _banners(rel, body)
+    markers += _ignores(meta, text)
 
     owner = None
     if owner_value:

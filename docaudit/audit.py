@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import connectors
+from connectors import gitrepo
 
 from .config import Config
 from .currency import Currency, assess
 from .errors import DocauditError
 from .index import CrawlStats, Index
+from .locate import find_line
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Hit, Probe
 from .rules import Ranking, evaluate
+from .suppress import Ack, suppressions
 
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked
 
@@ -42,6 +48,8 @@ class AuditResult:
     currency: dict[str, Currency]
     probes: list[Probe]
     rankings: list[Ranking]
+    suppressed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why (ignore marker, ack)
+    hidden: dict[str, int] = field(default_factory=dict)  # why findings were left out of `findings` -> how many
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k."""
@@ -58,8 +66,12 @@ def audit(
     now: datetime,
     probes: list[Probe] | None = None,
     top_k: int | None = None,
+    acks: Sequence[Ack] = (),
 ) -> AuditResult:
-    """Probe the index and apply the rules. Generated probes stand in when none are given."""
+    """Probe the index and apply the rules. Generated probes stand in when none are given.
+
+    Findings an in-document ignore or a live acknowledgement covers move to `suppressed`.
+    """
     top_k = top_k or config.top_k
     docs, vectors = index.docs(with_vectors=True)
     if not docs:
@@ -74,7 +86,77 @@ def audit(
         hits = [Hit(probe.id, h.doc_key, h.chunk, rank, h.score, h.text) for rank, h in enumerate(chunk_hits, 1)]
         rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
     findings = evaluate(rankings, docs, currency, expectations, now)
-    return AuditResult(findings, docs, currency, probes, rankings)
+    why = suppressions(findings, acks, now)
+    kept = [f for f in findings if f.fingerprint not in why]
+    hidden = {"suppressed": len(why)} if why else {}
+    return AuditResult(kept, docs, currency, probes, rankings, why, hidden)
+
+
+def gate(
+    index: Index,
+    root: str,
+    config: Config,
+    now: datetime,
+    probes: list[Probe] | None = None,
+    top_k: int | None = None,
+    acks: Sequence[Ack] = (),
+    baseline: set[str] | None = None,
+    changed_since: str | None = None,
+) -> AuditResult:
+    """Incremental crawl of a docs repo, audit against the whole corpus, keep what should fail a change.
+
+    Findings point at their file relative to the repository (for SARIF and annotations) and at
+    the line of the offending text.
+    """
+    crawl(index, "git", root, config)
+    result = audit(index, config, now, probes, top_k, acks)
+    root_path = Path(root).resolve()
+    prefix = _repo_prefix(root_path)
+    own_space = gitrepo.space_for(root)
+    for finding in result.findings:
+        doc = finding.doc
+        if doc.source == "git" and doc.space == own_space:
+            finding.file = prefix + doc.path
+            try:
+                finding.line = find_line((root_path / doc.path).read_text(encoding="utf-8-sig"), finding)
+            except (OSError, UnicodeDecodeError):
+                finding.line = None
+    kept = result.findings
+    if baseline is not None:
+        before = len(kept)
+        kept = [f for f in kept if f.fingerprint not in baseline]
+        result.hidden["in the baseline"] = before - len(kept)
+    if changed_since:
+        changed = _changed_files(root_path, changed_since)
+        before = len(kept)
+        kept = [f for f in kept if {d.path for d in [f.doc, *f.related] if d.space == own_space} & changed]
+        result.hidden[f"not touching files changed since {changed_since}"] = before - len(kept)
+    result.findings = kept
+    return result
+
+
+def _repo_prefix(root: Path) -> str:
+    out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _changed_files(root: Path, ref: str) -> set[str]:
+    """Files changed since REF (committed or not), relative to root; untracked files count as changed."""
+    diff = subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(root), "diff", "--name-only", "--relative", ref, "--", "."],
+        capture_output=True,
+        text=True,
+    )
+    if diff.returncode != 0:
+        raise DocauditError(
+            f"--changed-since {ref}: {diff.stderr.strip().splitlines()[0] if diff.stderr else 'git diff failed'}"
+        )
+    untracked = subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "--others", "--exclude-standard", "--", "."],
+        capture_output=True,
+        text=True,
+    )
+    return set(diff.stdout.split("\n")) | set(untracked.stdout.split("\n")) - {""}
 
 
 def docs_overview(index: Index, config: Config, now: datetime) -> tuple[dict[str, Doc], dict[str, Currency]]:

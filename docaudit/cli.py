@@ -16,6 +16,9 @@ from . import __version__
 from .config import Config, load_config
 from .errors import DocauditError
 from .records import Severity, to_utc
+from .suppress import ACKS_FILE, BASELINE_FILE
+
+FORMATS = ["table", "json", "sarif", "junit", "github", "markdown"]
 
 FAIL_ON = ["note", "warning", "error", "never"]
 
@@ -150,66 +153,184 @@ def crawl(path: str, source: str, quiet: bool, config: Config) -> None:
         )
 
 
+def probe_options(func: Callable) -> Callable:
+    """Which questions to ask the index: shared by audit, gate and baseline."""
+
+    @click.option(
+        "--probes",
+        "probes_path",
+        type=click.Path(dir_okay=False),
+        help="probes.yaml (default: ./probes.yaml if present, else generated from titles and headings).",
+    )
+    @click.option(
+        "--probes-from",
+        "log_path",
+        type=click.Path(dir_okay=False),
+        help="CSV or JSONL of real user questions, added to the probes.",
+    )
+    @click.option(
+        "--top-k", type=click.IntRange(1, 100), help="Chunks a RAG query would retrieve (default from config: 5)."
+    )
+    @click.option(
+        "--acks",
+        "acks_path",
+        type=click.Path(dir_okay=False),
+        default=ACKS_FILE,
+        show_default=True,
+        help="Acknowledgements file; acknowledged findings are suppressed until their date.",
+    )
+    @now_option
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        probes_path: str | None,
+        log_path: str | None,
+        top_k: int | None,
+        acks_path: str,
+        now_text: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from .probes import load_probes_yaml, load_query_log
+        from .suppress import load_acks
+
+        probes = None
+        if probes_path or Path("probes.yaml").is_file():
+            probes = load_probes_yaml(probes_path or "probes.yaml")
+        if log_path:
+            probes = (probes or []) + load_query_log(log_path)
+        return func(*args, probes=probes, top_k=top_k, acks=load_acks(acks_path), now=_now(now_text), **kwargs)
+
+    return wrapper
+
+
+def output_options(func: Callable) -> Callable:
+    """How to report and when to fail: shared by audit and gate."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+    @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write the report here, not stdout.")
+    @click.option(
+        "--report",
+        "report_paths",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Also write a report, its format from the file name: .json, .sarif, .xml (JUnit), .md. Repeatable.",
+    )
+    @click.option(
+        "--summary",
+        "summary_path",
+        type=click.Path(dir_okay=False),
+        help="Also append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY).",
+    )
+    @click.option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON),
+        default="error",
+        show_default=True,
+        help="Exit 1 when a finding is at or above this severity.",
+    )
+    @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        fmt: str,
+        output_path: str | None,
+        report_paths: tuple[str, ...],
+        summary_path: str | None,
+        fail_on: str,
+        quiet: bool,
+        **kwargs: Any,
+    ) -> Any:
+        from .reports import format_for_file, markdown, render
+
+        formats = [format_for_file(path) for path in report_paths]  # a bad name fails before the work
+        result, now = func(*args, quiet=quiet, **kwargs)
+        for path, report_format in zip(report_paths, formats):
+            Path(path).write_text(render(result, report_format, now) + "\n", encoding="utf-8")
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as summary:
+                summary.write(markdown.render(result, now) + "\n")
+        text = render(result, fmt, now)
+        if output_path:
+            Path(output_path).write_text(text + "\n", encoding="utf-8")
+        elif not quiet and text:
+            click.echo(text)
+        if fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.findings):
+            sys.exit(1)
+
+    return wrapper
+
+
 @cli.command()
-@click.option(
-    "--probes",
-    "probes_path",
-    type=click.Path(dir_okay=False),
-    help="probes.yaml (default: ./probes.yaml if present, else generated from titles and headings).",
-)
-@click.option(
-    "--probes-from",
-    "log_path",
-    type=click.Path(dir_okay=False),
-    help="CSV or JSONL of real user questions, added to the probes.",
-)
-@click.option(
-    "--top-k", type=click.IntRange(1, 100), help="Chunks a RAG query would retrieve (default from config: 5)."
-)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
-@click.option(
-    "--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON report to this file."
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
-@now_option
 @expected_errors
+@output_options
+@probe_options
 @index_options
-def audit(
-    probes_path: str | None,
-    log_path: str | None,
-    top_k: int | None,
-    fmt: str,
-    fail_on: str,
-    report_path: str | None,
-    quiet: bool,
-    now_text: str | None,
-    config: Config,
-) -> None:
+def audit(probes: Any, top_k: int | None, acks: Any, now: datetime, quiet: bool, config: Config) -> Any:
     """Probe the index and report what retrieval gets wrong about time."""
     from .audit import audit as run_audit
-    from .probes import load_probes_yaml, load_query_log
-    from .reports import json_report, render
 
-    now = _now(now_text)
-    probes = None
-    if probes_path or Path("probes.yaml").is_file():
-        probes = load_probes_yaml(probes_path or "probes.yaml")
-    if log_path:
-        probes = (probes or []) + load_query_log(log_path)
-    result = run_audit(_index(config), config, now, probes, top_k)
-    if report_path:
-        Path(report_path).write_text(json_report.render(result, now) + "\n", encoding="utf-8")
-    if not quiet:
-        click.echo(render(result, fmt, now))
-    if fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.findings):
-        sys.exit(1)
+    return run_audit(_index(config), config, now, probes, top_k, acks), now
+
+
+@cli.command()
+@click.argument("path", default=".")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    is_flag=False,
+    flag_value=BASELINE_FILE,
+    default=None,
+    help=f"Only findings not in this baseline fail (bare --baseline: {BASELINE_FILE}).",
+)
+@click.option("--changed-since", metavar="REF", help="Only findings involving files changed since this git ref fail.")
+@expected_errors
+@output_options
+@probe_options
+@index_options
+def gate(
+    path: str,
+    baseline_path: str | None,
+    changed_since: str | None,
+    probes: Any,
+    top_k: int | None,
+    acks: Any,
+    now: datetime,
+    quiet: bool,
+    config: Config,
+) -> Any:
+    """CI gate for the docs repo at PATH: incremental crawl, audit, exit 1 on what should fail the change."""
+    from .audit import gate as run_gate
+    from .suppress import load_baseline
+
+    baseline = load_baseline(baseline_path) if baseline_path else None
+    index = _index(config)
+    result = run_gate(index, path, config, now, probes, top_k, acks, baseline, changed_since)
+    return result, now
+
+
+@cli.command()
+@click.argument("path", default=".")
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False),
+    default=BASELINE_FILE,
+    show_default=True,
+    help="Where to write the baseline.",
+)
+@expected_errors
+@probe_options
+@index_options
+def baseline(
+    path: str, output_path: str, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config
+) -> None:
+    """Record today's findings for the docs repo at PATH, so `gate --baseline` fails only on new ones."""
+    from .audit import gate as run_gate
+    from .suppress import write_baseline
+
+    result = run_gate(_index(config), path, config, now, probes, top_k, acks)
+    write_baseline(result.findings, output_path)
+    click.echo(f"Wrote {output_path}: {len(result.findings)} findings")
 
 
 @cli.command()

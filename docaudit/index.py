@@ -241,7 +241,7 @@ class Index:
                 elif old and old["content_hash"] == record.hash and old["model"] == self.embedder.name:
                     stats.unchanged += 1
                     if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
-                        self._collection("docs").update(ids=[record.key], metadatas=[_doc_meta(record, old)])
+                        self._refresh_metadata(record, old)
                 else:
                     changed.append(record)
         self._remove(gone, records_by_key)
@@ -272,17 +272,7 @@ class Index:
             document = Document(
                 id_=doc.key,
                 text=doc.text,
-                metadata={
-                    "title": doc.title,
-                    "doc_key": doc.key,
-                    "source": doc.source,
-                    "space": doc.space,
-                    "path": doc.path,
-                    "url": doc.url,
-                    "owner": doc.owner.label() if doc.owner else "",
-                    "last_modified": iso(doc.last_modified) or "",
-                    "content_hash": doc.hash,
-                },
+                metadata={"title": doc.title, **_freshness(doc)},
                 excluded_embed_metadata_keys=FRESHNESS_KEYS,
                 excluded_llm_metadata_keys=FRESHNESS_KEYS,
             )
@@ -326,6 +316,13 @@ class Index:
             chunks.delete(ids=stale)
         return len(flat)
 
+    def _refresh_metadata(self, doc: Doc, old: dict) -> None:
+        """New owner or dates without new text: rewrite the record and the chunks' metadata, embed nothing."""
+        self._collection("docs").update(ids=[doc.key], metadatas=[_doc_meta(doc, old)])
+        ids = [_chunk_id(doc.key, doc.hash, i) for i in range(old["chunks"])]
+        fresh = {k: v for k, v in _freshness(doc).items() if k in ("path", "url", "owner", "last_modified")}
+        self._collection("chunks").update(ids=ids, metadatas=[fresh] * len(ids))
+
     def _commit(self, docs: list[Doc], doc_vectors: list[list[float]], chunk_counts: list[int]) -> None:
         """The commit point: from here on searches see the docs' new chunks."""
         self._collection("docs").upsert(
@@ -360,6 +357,20 @@ class Index:
 
     def chunk_count(self) -> int:
         return self._collection("chunks").count()
+
+
+def _freshness(doc: Doc) -> dict[str, str]:
+    """What every chunk carries about its doc, outside the embedded text."""
+    return {
+        "doc_key": doc.key,
+        "source": doc.source,
+        "space": doc.space,
+        "path": doc.path,
+        "url": doc.url,
+        "owner": doc.owner.label() if doc.owner else "",
+        "last_modified": iso(doc.last_modified) or "",
+        "content_hash": doc.hash,
+    }
 
 
 def _chunk_id(key: str, content_hash: str, i: int) -> str:

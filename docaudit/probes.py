@@ -9,8 +9,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
-
+from . import yamlfile
 from .errors import InputError
 from .records import Doc, Probe
 
@@ -19,36 +18,10 @@ QUERY_COLUMNS = ("query", "question", "q", "text")
 MAX_QUERY_CHARS = 2000
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Remembers the line of every mapping so errors can point at it."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__key_lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_probes_yaml(path: str | Path) -> list[Probe]:
     """Probes from YAML: a list, or a mapping with a `probes:` list. Errors name file and line."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(name, None, "probes file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(name, None, f"cannot read probes file ({exc})") from None
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError(name, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(name, None, f"invalid YAML: {exc}") from None
+    data = yamlfile.load(path, "probes file")
     if isinstance(data, dict):
         extra = set(data) - {"probes", "__line__", "__key_lines__"}
         if extra:
@@ -63,10 +36,7 @@ def load_probes_yaml(path: str | Path) -> list[Probe]:
             raise InputError(name, None, f"each probe must be a mapping with 'query', got {item!r}")
         line = item["__line__"]
         keys = item["__key_lines__"]
-        unknown = set(keys) - PROBE_KEYS
-        if unknown:
-            key = sorted(unknown)[0]
-            raise InputError(name, keys[key], f"unknown probe key '{key}' (allowed: {', '.join(sorted(PROBE_KEYS))})")
+        yamlfile.check_keys(item, PROBE_KEYS, name, "probe")
         query = item.get("query")
         if not isinstance(query, str) or not query.strip():
             raise InputError(name, keys.get("query", line), "probe needs a non-empty 'query' string")

@@ -180,6 +180,8 @@ class Finding:
     message: str
     evidence: dict = field(default_factory=dict)
     related: list[Doc] = field(default_factory=list)
+    file: str | None = None  # the doc's file relative to its repository, when the gate knows it
+    line: int | None = None  # where in that file the offending text is
 
     @property
     def fingerprint(self) -> str:
@@ -196,4 +198,6 @@ class Finding:
             "evidence": self.evidence,
             "related": [d.summary() for d in self.related],
             "fingerprint": self.fingerprint,
+            "file": self.file,
+            "line": self.line,
         }

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .records import Doc, Finding, Hit, Probe, Severity, iso
 
+RULE_HELP = {
+    "rank-inversion": "A superseded or deprecated doc ranks above its successor for a probe",
+    "deprecated-surfaces": "A doc marked deprecated, archived or superseded is retrieved",
+    "stale-surfaces": "A doc past its age policy is retrieved",
+    "missing-owner": "No owner can be resolved for a doc",
+    "review-expired": "A doc's review date has passed",
+    "unanswered-probe": "A probe's expected doc is not retrieved",
+}
+EXCERPT_CHARS = 200
 RULES = {
     "rank-inversion": Severity.error,
     "deprecated-surfaces": Severity.warning,
@@ -33,13 +42,17 @@ class Ranking:
     ranks: dict[str, tuple[int, float]]  # doc key -> (best chunk rank, score)
     top_k: int
     min_score: float = 0.0
+    excerpts: dict[str, str] = field(default_factory=dict)  # doc key -> its best chunk's opening
 
     @classmethod
     def from_hits(cls, probe: Probe, hits: Sequence[Hit], top_k: int, min_score: float = 0.0) -> Ranking:
         ranks: dict[str, tuple[int, float]] = {}
+        excerpts: dict[str, str] = {}
         for hit in sorted(hits, key=lambda h: h.rank):
-            ranks.setdefault(hit.doc_key, (hit.rank, hit.score))
-        return cls(probe, ranks, top_k, min_score)
+            if hit.doc_key not in ranks:
+                ranks[hit.doc_key] = (hit.rank, hit.score)
+                excerpts[hit.doc_key] = " ".join(hit.text.split())[:EXCERPT_CHARS]
+        return cls(probe, ranks, top_k, min_score, excerpts)
 
     def surfaces(self, key: str) -> bool:
         """In the top-k and similar enough that a RAG app would pass it to the model."""
@@ -51,7 +64,10 @@ class Ranking:
 
     def describe(self, key: str) -> dict:
         rank, score = self.ranks.get(key, (None, None))
-        return {"probe": self.probe.id, "query": self.probe.query, "rank": rank, "score": score}
+        described = {"probe": self.probe.id, "query": self.probe.query, "rank": rank, "score": score}
+        if self.excerpts.get(key):
+            described["excerpt"] = self.excerpts[key]
+        return described
 
 
 def evaluate(

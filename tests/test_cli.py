@@ -204,3 +204,24 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
 def test_usage_errors_exit_2(runner):
     assert runner.invoke(cli, ["audit", "--top-k", "0"]).exit_code == 2
     assert runner.invoke(cli, ["audit", "--fail-on", "fatal"]).exit_code == 2
+
+
+def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, crawled, tmp_path):
+    index, _ = crawled
+    args = ["audit", "--config", CONFIG, "--index", index, "--probes", PROBES, "--now", "2026-11-20", "-q"]
+    result = runner.invoke(cli, [*args, "--report", "r.sarif", "--report", "r.xml", "--report", "r.md"])
+    assert result.exit_code == 1
+    assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
+    assert (tmp_path / "r.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>')
+    assert (tmp_path / "r.md").read_text().startswith("## docaudit\n")
+    result = runner.invoke(cli, [*args, "--report", "r.pdf"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "docaudit: error: --report r.pdf: cannot tell the format from '.pdf' (use .json, .sarif, .xml, .md, .txt)\n",
+    )
+
+
+def test_every_rule_has_help_text_for_sarif():
+    from docaudit.rules import RULE_HELP, RULES
+
+    assert list(RULE_HELP) == list(RULES)

@@ -72,6 +72,9 @@ def test_metadata_only_change_updates_the_record_without_embedding(repo, index):
     assert stats.chunks_embedded == 0
     docs, _ = index.docs()
     assert docs["git:docs:vpn.md"].owner.name == "@acme/docs"
+    chunk = index._collection("chunks").get(where={"doc_key": "git:docs:vpn.md"}, include=["metadatas"])
+    assert chunk["metadatas"][0]["owner"] == "@acme/docs"
+    assert chunk["metadatas"][0]["content_hash"] == docs["git:docs:vpn.md"].hash  # the rest is kept
 
 
 class CrashingIndex(Index):

@@ -45,6 +45,7 @@ def render(result: AuditResult, now: datetime) -> str:
     tally = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
     summary = ", ".join(tally) if tally else "no findings"
     parts.append(f"{summary} ({len(result.docs)} docs, {len(result.probes)} probes)")
+    parts += [f"{count} more not shown: {why}" for why, count in result.hidden.items() if count]
     return to_text(*parts)
 
 

@@ -1,0 +1,34 @@
+"""Markdown: a summary for $GITHUB_STEP_SUMMARY, a PR comment or a ticket."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from ..audit import AuditResult
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(result: AuditResult, now: datetime) -> str:
+    counts = Counter(f.severity.name for f in result.findings)
+    lines = ["## docaudit", ""]
+    tally = ", ".join(
+        f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]
+    )
+    lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {len(result.probes)} probes.")
+    for why, count in result.hidden.items():
+        if count:
+            lines.append(f"{count} more not shown: {why}.")
+    if result.findings:
+        lines += ["", "| severity | rule | doc | owner | why |", "|---|---|---|---|---|"]
+        for f in result.findings:
+            where = f.file or f.doc.path or f.doc.title
+            if f.line:
+                where += f":{f.line}"
+            doc = f"[{_cell(where)}]({f.doc.url})" if f.doc.url else f"`{_cell(where)}`"
+            owner = _cell(f.doc.owner.label()) if f.doc.owner else "-"
+            lines.append(f"| {f.severity.name} | `{f.rule}` | {doc} | {owner} | {_cell(f.message)} |")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Findings people chose not to see: in-document ignores, acknowledgements, and a baseline.
+
+All pure apart from reading and writing the two committed files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from . import yamlfile
+from .errors import InputError
+from .records import Finding
+from .rules import RULES
+
+ACKS_FILE = ".docaudit-acks.yaml"
+BASELINE_FILE = ".docaudit-baseline.json"
+ACK_KEYS = {"doc", "rule", "until", "reason"}
+
+
+@dataclass(frozen=True)
+class Ack:
+    doc: str  # doc path (or key) as the report shows it
+    rule: str
+    until: date
+    reason: str
+    origin: str
+
+
+def load_acks(path: str | Path) -> list[Ack]:
+    """The acknowledgements file (`acks:` list of doc, rule, until, reason). Missing file: none."""
+    if not Path(path).is_file():
+        return []
+    name = str(path)
+    data = yamlfile.load(path, "acknowledgements file")
+    items = data.get("acks") if isinstance(data, dict) else data
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise InputError(name, None, "expected a list of acknowledgements under 'acks:'")
+    acks = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise InputError(name, None, f"each acknowledgement must be a mapping, got {item!r}")
+        yamlfile.check_keys(item, ACK_KEYS, name, "acknowledgement")
+        lines = item["__key_lines__"]
+        line = item["__line__"]
+        for key in ("doc", "rule", "until"):
+            if not item.get(key):
+                raise InputError(name, line, f"acknowledgement needs '{key}'")
+        if item["rule"] not in RULES:
+            raise InputError(name, lines["rule"], f"unknown rule '{item['rule']}' (rules: {', '.join(RULES)})")
+        until = item["until"]
+        if isinstance(until, str):
+            try:
+                until = date.fromisoformat(until)
+            except ValueError:
+                until = None
+        if not isinstance(until, date):
+            raise InputError(name, lines["until"], f"'until' must be a date such as 2027-01-31, got {item['until']!r}")
+        acks.append(
+            Ack(str(item["doc"]).strip("/"), item["rule"], until, str(item.get("reason", "")), f"{name}:{line}")
+        )
+    return acks
+
+
+def suppressions(findings: Sequence[Finding], acks: Iterable[Ack], now: datetime) -> dict[str, str]:
+    """Fingerprint -> why it is suppressed, for findings an ignore marker or a live acknowledgement covers."""
+    live = [a for a in acks if a.until >= now.date()]
+    why = {}
+    for finding in findings:
+        doc = finding.doc
+        for marker in doc.markers:
+            if marker.kind == "ignore" and marker.value in (finding.rule, "all"):
+                why[finding.fingerprint] = f"ignored in the document ({marker.source})"
+                break
+        else:
+            for ack in live:
+                if ack.rule == finding.rule and ack.doc in (doc.path, doc.id, doc.key):
+                    why[finding.fingerprint] = (
+                        f"acknowledged until {ack.until.isoformat()}: {ack.reason} ({ack.origin})"
+                    )
+                    break
+    return why
+
+
+def write_baseline(findings: Sequence[Finding], path: str | Path) -> None:
+    """The fingerprints of today's findings, with enough context to review the file in a diff."""
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "rule": f.rule, "doc": f.doc.path or f.doc.key} for f in findings),
+        key=lambda e: (e["doc"], e["rule"], e["fingerprint"]),
+    )
+    Path(path).write_text(json.dumps({"version": 1, "findings": entries}, indent=2) + "\n", encoding="utf-8")
+
+
+def load_baseline(path: str | Path) -> set[str]:
+    name = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(name, None, "baseline not found: create it with `docaudit baseline`") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(name, exc.lineno, f"invalid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise InputError(name, None, "not a docaudit baseline (expected a 'findings' list)")
+    return {e["fingerprint"] for e in data["findings"] if isinstance(e, dict) and "fingerprint" in e}

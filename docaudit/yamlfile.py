@@ -1,0 +1,50 @@
+"""YAML that remembers line numbers, so errors in user files can say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Remembers the line of every mapping and of each of its keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__key_lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load(path: str | Path, what: str) -> Any:
+    """Parse a YAML file; mappings carry `__line__` and `__key_lines__`. Errors name file and line."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(name, None, f"{what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(name, None, f"cannot read {what} ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(name, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(name, None, f"invalid YAML: {exc}") from None
+
+
+def check_keys(item: dict, allowed: set[str], name: str, what: str) -> None:
+    keys = item["__key_lines__"]
+    unknown = set(keys) - allowed
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InputError(name, keys[key], f"unknown {what} key '{key}' (allowed: {', '.join(sorted(allowed))})")
