@@ -102,13 +102,16 @@ def gate(
     acks: Sequence[Ack] = (),
     baseline: set[str] | None = None,
     changed_since: str | None = None,
+    progress: Any = None,
 ) -> AuditResult:
     """Incremental crawl of a docs repo, audit against the whole corpus, keep what should fail a change.
 
     Findings point at their file relative to the repository (for SARIF and annotations) and at
     the line of the offending text.
     """
-    crawl(index, "git", root, config)
+    crawl(index, "git", root, config, progress)
+    if progress:
+        progress.add_task("Probing", total=None)
     result = audit(index, config, now, probes, top_k, acks)
     root_path = Path(root).resolve()
     prefix = _repo_prefix(root_path)

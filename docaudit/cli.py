@@ -269,7 +269,9 @@ def audit(probes: Any, top_k: int | None, acks: Any, now: datetime, quiet: bool,
     """Probe the index and report what retrieval gets wrong about time."""
     from .audit import audit as run_audit
 
-    return run_audit(_index(config), config, now, probes, top_k, acks), now
+    with _progress(quiet) as progress:
+        progress.add_task("Probing", total=None)
+        return run_audit(_index(config), config, now, probes, top_k, acks), now
 
 
 @cli.command()
@@ -303,8 +305,8 @@ def gate(
     from .suppress import load_baseline
 
     baseline = load_baseline(baseline_path) if baseline_path else None
-    index = _index(config)
-    result = run_gate(index, path, config, now, probes, top_k, acks, baseline, changed_since)
+    with _progress(quiet) as progress:
+        result = run_gate(_index(config), path, config, now, probes, top_k, acks, baseline, changed_since, progress)
     return result, now
 
 

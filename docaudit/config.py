@@ -21,6 +21,8 @@ DEFAULT_SERIES = (
     "**/meeting-notes/**",
     "**/adr/**",
     "**/decisions/**",
+    "**/blog/**",
+    "**/news/**",
 )
 
 

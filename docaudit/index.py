@@ -225,7 +225,10 @@ class Index:
         records_by_key = self._records()
         changed: list[Doc] = []
         gone: list[str] = []
+        reading = progress.add_task("Reading", total=None) if progress else None
         for record in records:
+            if reading is not None:
+                progress.advance(reading)
             if isinstance(record, Skipped):
                 stats.skipped.append(record)
             elif isinstance(record, Gone):
