@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -179,6 +180,12 @@ def _lineage(
     keys = versioned
     path_stems = [_path_stem(docs[k]) for k in keys]
     title_stems = [topic_stem(docs[k].title) for k in keys]
+    same_stem: dict[tuple[str, str], list[int]] = defaultdict(list)  # candidates by hashing, not all pairs
+    for j, key in enumerate(keys):
+        if path_stems[j]:
+            same_stem[("path", docs[key].source + ":" + path_stems[j])].append(j)
+        if title_stems[j]:
+            same_stem[("title", title_stems[j])].append(j)
     matrix = None
     if vectors and all(k in vectors for k in keys):
         matrix = np.asarray([vectors[k] for k in keys], dtype=np.float32)
@@ -189,21 +196,23 @@ def _lineage(
         if current and mine.kind == "release" and mine.key == current[0]:
             continue  # the declared current version is current, whatever "next" folders exist
         sims = matrix @ matrix[i] if matrix is not None else None
+        by_path = set(same_stem.get(("path", docs[key].source + ":" + path_stems[i]), ())) if path_stems[i] else set()
+        by_title = set(same_stem.get(("title", title_stems[i]), ())) if title_stems[i] else set()
+        by_topic = set(np.flatnonzero(sims >= config.topic_similarity).tolist()) if sims is not None else set()
         best: tuple[tuple, str, str] | None = None
-        for j, other in enumerate(keys):
+        for j in sorted(by_path | by_title | by_topic):
+            other = keys[j]
             theirs = versions[other]
             if j == i or theirs is None or theirs.kind != mine.kind or theirs.key <= mine.key:
                 continue
-            if docs[other].source == docs[key].source and path_stems[i] and path_stems[i] == path_stems[j]:
-                why = "same path apart from the version"
-            elif title_stems[i] and title_stems[i] == title_stems[j]:
-                why = "same title apart from the version"
-            elif sims is not None and float(sims[j]) >= config.topic_similarity:
-                why = f"same topic (similarity {float(sims[j]):.2f})"
-            else:
-                continue
             if result[other].status == DEPRECATED:
                 continue
+            if j in by_path:
+                why = "same path apart from the version"
+            elif j in by_title:
+                why = "same title apart from the version"
+            else:
+                why = f"same topic (similarity {float(sims[j]):.2f})"
             rank = (theirs.key, float(sims[j]) if sims is not None else 0.0)
             if best is None or rank > best[0]:
                 best = (rank, other, why)

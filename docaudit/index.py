@@ -235,13 +235,14 @@ class Index:
                 if record.key in records_by_key:
                     gone.append(record.key)
             else:
-                stats.seen += 1
                 old = records_by_key.get(record.key)
-                if not record.text.strip():
+                if not record.text.strip():  # e.g. a section index page that only carries a cascade
                     stats.skipped.append(Skipped(record.source, record.space, record.id, "no text"))
                     if old:
                         gone.append(record.key)
-                elif old and old["content_hash"] == record.hash and old["model"] == self.embedder.name:
+                    continue
+                stats.seen += 1
+                if old and old["content_hash"] == record.hash and old.get("embedding") == self.embedding_signature:
                     stats.unchanged += 1
                     if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
                         self._refresh_metadata(record, old)
@@ -263,6 +264,11 @@ class Index:
         if changed or gone:
             self._sweep()
         return stats
+
+    @property
+    def embedding_signature(self) -> str:
+        """What a doc's chunks depend on besides its text: a change re-embeds every doc."""
+        return f"{self.embedder.name}|chunk_size={self.config.chunk_size}|overlap={self.config.chunk_overlap}"
 
     def split(self, docs: list[Doc]) -> list[list[Any]]:
         """Each doc as llama-index nodes; freshness metadata rides along but stays out of the embedded text."""
@@ -331,7 +337,9 @@ class Index:
         self._collection("docs").upsert(
             ids=[d.key for d in docs],
             embeddings=doc_vectors,
-            metadatas=[_doc_meta(d, None, n, self.embedder.name) for d, n in zip(docs, chunk_counts)],
+            metadatas=[
+                _doc_meta(d, None, n, self.embedder.name, self.embedding_signature) for d, n in zip(docs, chunk_counts)
+            ],
         )
 
     def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None:
@@ -345,15 +353,15 @@ class Index:
         self._collection("chunks").delete(ids=ids)
 
     def _sweep(self) -> None:
-        """Delete chunks no doc record vouches for (left by a crawl that died midway)."""
-        live = {key: meta["content_hash"][:12] for key, meta in self._records().items()}
+        """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking)."""
+        live = {key: (meta["content_hash"][:12], meta["chunks"]) for key, meta in self._records().items()}
         chunks = self._collection("chunks")
-        ids = chunks.get(include=[])["ids"]
         orphans = []
-        for chunk_id in ids:
-            key, _, rest = chunk_id.rpartition("#")
-            key, _, short_hash = key.rpartition("#")
-            if live.get(key) != short_hash:
+        for chunk_id in chunks.get(include=[])["ids"]:
+            rest, _, number = chunk_id.rpartition("#")
+            key, _, short_hash = rest.rpartition("#")
+            record = live.get(key)
+            if record is None or record[0] != short_hash or not number.isdigit() or int(number) >= record[1]:
                 orphans.append(chunk_id)
         if orphans:
             chunks.delete(ids=orphans)
@@ -384,7 +392,9 @@ def _doc_json(doc: Doc) -> str:
     return json.dumps(doc.to_record(), sort_keys=True)
 
 
-def _doc_meta(doc: Doc, old: dict | None, chunks: int | None = None, model: str | None = None) -> dict:
+def _doc_meta(
+    doc: Doc, old: dict | None, chunks: int | None = None, model: str | None = None, embedding: str | None = None
+) -> dict:
     return {
         "doc": _doc_json(doc),
         "source": doc.source,
@@ -393,6 +403,7 @@ def _doc_meta(doc: Doc, old: dict | None, chunks: int | None = None, model: str 
         "content_hash": doc.hash,
         "chunks": chunks if chunks is not None else old["chunks"],
         "model": model or old["model"],
+        "embedding": embedding or old.get("embedding", ""),
     }
 
 

@@ -38,7 +38,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     _, result = crawled
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Crawled {sample_repo}: 15 docs (14 added, 0 updated, 0 unchanged, 0 removed), 14 chunks embedded; "
+        f"Crawled {sample_repo}: 14 docs (14 added, 0 updated, 0 unchanged, 0 removed), 14 chunks embedded; "
         "skipped 2 files (1 binary file, 1 not valid UTF-8)\n"
     )
     assert result.stderr == (

@@ -153,3 +153,16 @@ def test_sample_story_through_the_library(sample_index, sample_repo):
     assert result.currency["git:sample-workspace:billing/billing-spec-2021.md"].superseded_by == (
         "git:sample-workspace:billing/billing-migration-q3-2026.md"
     )
+
+
+def test_changing_the_chunking_reembeds_and_leaves_no_stale_chunks(tmp_path, embedder):
+    long_page = "# Long\n\n" + " ".join(f"Sentence number {i} about the deploy pipeline." for i in range(120)) + "\n"
+    commit(tmp_path / "docs", {"long.md": long_page, "short.md": "# Short\nOne line.\n"})
+    config = Config(index=str(tmp_path / "idx"), chunk_size=64, chunk_overlap=0)
+    small = crawl(Index(config, embedder), "git", str(tmp_path / "docs"), config)
+    assert small.chunks_embedded > 10
+    config.chunk_size = 400
+    index = Index(config, embedder)
+    large = crawl(index, "git", str(tmp_path / "docs"), config)
+    assert (large.updated, large.unchanged) == (2, 0)  # same text, new chunking: embedded again
+    assert index.chunk_count() == large.chunks_embedded < small.chunks_embedded
