@@ -14,6 +14,7 @@ from connectors import gitrepo
 
 from .config import Config
 from .currency import Currency, assess
+from .duplicates import find_duplicates
 from .errors import DocauditError
 from .index import CrawlStats, Index
 from .locate import find_line
@@ -85,7 +86,8 @@ def audit(
     for probe, chunk_hits in zip(probes, results):
         hits = [Hit(probe.id, h.doc_key, h.chunk, rank, h.score, h.text) for rank, h in enumerate(chunk_hits, 1)]
         rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
-    findings = evaluate(rankings, docs, currency, expectations, now)
+    duplicates = find_duplicates({k: d.minhash for k, d in docs.items()}, config.duplicate_similarity)
+    findings = evaluate(rankings, docs, currency, expectations, now, duplicates)
     why = suppressions(findings, acks, now)
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}

@@ -38,7 +38,8 @@ class Config:
     min_score: float = 0.3  # a chunk less similar than this to the query is not "retrieved", whatever its rank
     max_age_days: int = 365
     age_policy: dict[str, int] = field(default_factory=dict)  # path prefix -> max age in days
-    topic_similarity: float = 0.6  # doc-vector cosine at or above which two versioned docs share a topic
+    topic_similarity: float = 0.6
+    duplicate_similarity: float = 0.7  # estimated Jaccard of 3-word shingles at or above which docs are copies  # doc-vector cosine at or above which two versioned docs share a topic
     current_version: str = ""  # the version a docs site calls current, when no site config says
     series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded
     # Committers who are not owners: a case-insensitive part of "Name <email>".

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .config import Config
+from .duplicates import signature
 from .errors import DocauditError
 from .records import Doc, Gone, Skipped, iso
 
@@ -242,6 +243,7 @@ class Index:
                         gone.append(record.key)
                     continue
                 stats.seen += 1
+                record.minhash = signature(record.text)
                 if old and old["content_hash"] == record.hash and old.get("embedding") == self.embedding_signature:
                     stats.unchanged += 1
                     if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not

@@ -71,6 +71,7 @@ class Doc:
     headings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # provenance worth showing, e.g. ignored mass edits
     permissions: list[str] = field(default_factory=list)
+    minhash: list[int] = field(default_factory=list)  # near-duplicate signature, set by the index
     hash: str = ""
 
     def __post_init__(self) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from .currency import DEPRECATED, SUPERSEDED, Currency
+from .duplicates import DuplicatePair
 from .records import Doc, Finding, Hit, Probe, Severity, iso
 
 RULE_HELP = {
@@ -22,8 +23,10 @@ RULE_HELP = {
     "missing-owner": "No owner can be resolved for a doc",
     "review-expired": "A doc's review date has passed",
     "unanswered-probe": "A probe's expected doc is not retrieved",
+    "duplicate": "Two docs are near-duplicate copies that will drift apart",
 }
 EXCERPT_CHARS = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 RULES = {
     "rank-inversion": Severity.error,
     "deprecated-surfaces": Severity.warning,
@@ -31,6 +34,7 @@ RULES = {
     "missing-owner": Severity.warning,
     "review-expired": Severity.warning,
     "unanswered-probe": Severity.warning,
+    "duplicate": Severity.warning,
 }
 
 
@@ -76,6 +80,7 @@ def evaluate(
     currency: Mapping[str, Currency],
     expectations: Mapping[str, Sequence[str]],
     now: datetime,
+    duplicates: Sequence[DuplicatePair] = (),
 ) -> list[Finding]:
     inversions = rank_inversions(rankings, docs, currency)
     inverted = {f.doc.key for f in inversions}
@@ -86,6 +91,7 @@ def evaluate(
         *missing_owners(docs),
         *reviews_expired(docs, now),
         *unanswered_probes(rankings, docs, expectations),
+        *duplicate_copies(duplicates, rankings, docs, currency),
     ]
     return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
 
@@ -296,3 +302,56 @@ def _where(probe: dict) -> str:
     if probe["rank"] > probe["top_k"]:
         return f"ranks {probe['rank']}, outside the top {probe['top_k']}"
     return f"ranks {probe['rank']} with similarity {probe['score']}, below min_score"
+
+
+def duplicate_copies(
+    pairs: Sequence[DuplicatePair],
+    rankings: Sequence[Ranking],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+) -> list[Finding]:
+    """One finding per pair of copies, on the older copy; versions of one topic are lineage, not copies."""
+    exposure: dict[str, int] = defaultdict(int)
+    for ranking in rankings:
+        for key in ranking.in_top_k():
+            exposure[key] += 1
+    findings = []
+    for pair in pairs:
+        if pair.a not in docs or pair.b not in docs:
+            continue
+        if currency[pair.a].superseded_by == pair.b or currency[pair.b].superseded_by == pair.a:
+            continue
+        older, newer = sorted((docs[pair.a], docs[pair.b]), key=lambda d: (d.last_modified or _EPOCH, d.key))
+        findings.append(
+            Finding(
+                "duplicate",
+                RULES["duplicate"],
+                older,
+                f"{_label(older)} and {_label(newer)} are near-duplicates (similarity {pair.similarity:.2f}); "
+                f"{_label(newer)} is newer ({_day(newer)} vs {_day(older)}), and retrieval returns them for "
+                f"{exposure[newer.key]} and {exposure[older.key]} probe(s)",
+                {
+                    "similarity": pair.similarity,
+                    "older": {
+                        "doc": _label(older),
+                        "last_modified": iso(older.last_modified),
+                        "exposure": exposure[older.key],
+                    },
+                    "newer": {
+                        "doc": _label(newer),
+                        "last_modified": iso(newer.last_modified),
+                        "exposure": exposure[newer.key],
+                    },
+                },
+                [newer],
+            )
+        )
+    return findings
+
+
+def _label(doc: Doc) -> str:
+    return doc.path or doc.title
+
+
+def _day(doc: Doc) -> str:
+    return doc.last_modified.date().isoformat() if doc.last_modified else "undated"

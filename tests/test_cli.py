@@ -38,7 +38,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     _, result = crawled
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Crawled {sample_repo}: 14 docs (14 added, 0 updated, 0 unchanged, 0 removed), 14 chunks embedded; "
+        f"Crawled {sample_repo}: 15 docs (15 added, 0 updated, 0 unchanged, 0 removed), 15 chunks embedded; "
         "skipped 2 files (1 binary file, 1 not valid UTF-8)\n"
     )
     assert result.stderr == (
@@ -74,6 +74,8 @@ def test_sample_story_through_the_json_report(runner, crawled):
     report = json.loads(result.stdout)
     found = sorted((f["rule"], f["doc"]["path"]) for f in report["findings"])
     assert found == [
+        ("duplicate", "legacy/code-review-guidelines.md"),
+        ("missing-owner", "legacy/code-review-guidelines.md"),
         ("missing-owner", "legacy/expense-reimbursement.md"),
         ("rank-inversion", "api/v1/guide.md"),
         ("rank-inversion", "billing/billing-spec-2021.md"),
@@ -96,6 +98,9 @@ def test_sample_story_through_the_json_report(runner, crawled):
         "no one; the last committer, Confluence Import Bot <import-bot@noreply.example.com>, is not a person "
         "(ignore_authors)"
     )
+    duplicate = by_rule["duplicate:legacy/code-review-guidelines.md"]
+    assert duplicate["related"][0]["path"] == "engineering/code-review.md"  # the newer copy
+    assert duplicate["evidence"]["similarity"] >= 0.7
     for finding in report["findings"]:
         assert set(finding) >= {"rule", "severity", "doc", "message", "evidence", "fingerprint"}
         assert set(finding["doc"]) >= {"path", "id", "title", "owner", "last_modified"}
@@ -143,9 +148,9 @@ def test_table_output_and_report_file(runner, crawled, tmp_path):
         ],
     )
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "2 errors, 2 warnings (14 docs, 13 probes)"
+    assert result.stdout.splitlines()[-1] == "2 errors, 4 warnings (15 docs, 13 probes)"
     assert "rank-inversion" in result.stdout and "billing/billing-spec-2021.md" in result.stdout
-    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 4
+    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 6
 
 
 def test_quiet_prints_nothing(runner, crawled):
@@ -167,7 +172,7 @@ def test_docs_lists_currency_and_why(runner, crawled):
     )
     assert rows["legacy/expense-reimbursement.md"]["owner"] is None
     table = runner.invoke(cli, ["docs", "--config", CONFIG, "--index", index, "--now", "2026-11-20"])
-    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "14 docs"
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "15 docs"
 
 
 def test_malformed_probes_exit_2_with_one_line(runner, crawled, tmp_path):
