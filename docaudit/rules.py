@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
+from .facts import Fact
+from .facts import conflicts as fact_conflicts
 from .records import Doc, Finding, Hit, Probe, Severity, iso
 
 RULE_HELP = {
@@ -24,6 +26,7 @@ RULE_HELP = {
     "review-expired": "A doc's review date has passed",
     "unanswered-probe": "A probe's expected doc is not retrieved",
     "duplicate": "Two docs are near-duplicate copies that will drift apart",
+    "conflict": "Two docs retrieved together state different values for the same fact",
 }
 EXCERPT_CHARS = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -35,6 +38,7 @@ RULES = {
     "review-expired": Severity.warning,
     "unanswered-probe": Severity.warning,
     "duplicate": Severity.warning,
+    "conflict": Severity.warning,
 }
 
 
@@ -47,16 +51,19 @@ class Ranking:
     top_k: int
     min_score: float = 0.0
     excerpts: dict[str, str] = field(default_factory=dict)  # doc key -> its best chunk's opening
+    passages: tuple[tuple[str, str], ...] = ()  # (doc key, chunk text) a RAG app would pass to the model
 
     @classmethod
     def from_hits(cls, probe: Probe, hits: Sequence[Hit], top_k: int, min_score: float = 0.0) -> Ranking:
         ranks: dict[str, tuple[int, float]] = {}
         excerpts: dict[str, str] = {}
-        for hit in sorted(hits, key=lambda h: h.rank):
+        ordered = sorted(hits, key=lambda h: h.rank)
+        for hit in ordered:
             if hit.doc_key not in ranks:
                 ranks[hit.doc_key] = (hit.rank, hit.score)
                 excerpts[hit.doc_key] = " ".join(hit.text.split())[:EXCERPT_CHARS]
-        return cls(probe, ranks, top_k, min_score, excerpts)
+        passages = tuple((h.doc_key, h.text) for h in ordered if h.rank <= top_k and h.score >= min_score)
+        return cls(probe, ranks, top_k, min_score, excerpts, passages)
 
     def surfaces(self, key: str) -> bool:
         """In the top-k and similar enough that a RAG app would pass it to the model."""
@@ -92,6 +99,7 @@ def evaluate(
         *reviews_expired(docs, now),
         *unanswered_probes(rankings, docs, expectations),
         *duplicate_copies(duplicates, rankings, docs, currency),
+        *conflicts(rankings, docs, currency),
     ]
     return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
 
@@ -311,10 +319,7 @@ def duplicate_copies(
     currency: Mapping[str, Currency],
 ) -> list[Finding]:
     """One finding per pair of copies, on the older copy; versions of one topic are lineage, not copies."""
-    exposure: dict[str, int] = defaultdict(int)
-    for ranking in rankings:
-        for key in ranking.in_top_k():
-            exposure[key] += 1
+    exposure = _exposure(rankings)
     findings = []
     for pair in pairs:
         if pair.a not in docs or pair.b not in docs:
@@ -355,3 +360,106 @@ def _label(doc: Doc) -> str:
 
 def _day(doc: Doc) -> str:
     return doc.last_modified.date().isoformat() if doc.last_modified else "undated"
+
+
+NEWER_BY_DAYS = 30
+
+
+def conflicts(rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Mapping[str, Currency]) -> list[Finding]:
+    """Docs that retrieval puts in one answer and that state different values for the same fact."""
+    exposure = _exposure(rankings)
+    by_pair: dict[tuple[str, str], dict[tuple[str, str], dict]] = defaultdict(dict)
+    for ranking in rankings:
+        passages = [(key, text) for key, text in ranking.passages if key in docs]
+        for i, (key_a, text_a) in enumerate(passages):
+            for key_b, text_b in passages[i + 1 :]:
+                if key_a == key_b:
+                    continue
+                (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
+                for fact_a, fact_b in fact_conflicts(text_a2, text_b2):
+                    entry = by_pair[(key_a2, key_b2)].setdefault(
+                        (fact_a.sentence, fact_b.sentence), {"a": fact_a, "b": fact_b, "probes": []}
+                    )
+                    if ranking.probe.id not in entry["probes"]:
+                        entry["probes"].append(ranking.probe.id)
+    findings = []
+    for (key_a, key_b), facts in by_pair.items():
+        right, why = _likely_right(docs[key_a], docs[key_b], currency, exposure)
+        wrong = key_b if right == key_a else key_a
+        other = right or (key_b if wrong == key_a else key_a)
+        first = next(iter(facts.values()))
+        said = {key_a: first["a"], key_b: first["b"]}
+        message = (
+            f'{_label(docs[wrong])} says "{_quote(said[wrong])}" but {_label(docs[other])} says '
+            f'"{_quote(said[other])}"; '
+            + (f"{_label(docs[right])} is likely right ({why})" if right else f"cannot tell which is right ({why})")
+        )
+        findings.append(
+            Finding(
+                "conflict",
+                RULES["conflict"],
+                docs[wrong],
+                message,
+                {
+                    "facts": [
+                        {
+                            "kind": entry["a"].kind,
+                            "values": {_label(docs[key_a]): entry["a"].shown, _label(docs[key_b]): entry["b"].shown},
+                            "sentences": {
+                                _label(docs[key_a]): entry["a"].sentence,
+                                _label(docs[key_b]): entry["b"].sentence,
+                            },
+                            "probes": entry["probes"],
+                        }
+                        for entry in facts.values()
+                    ],
+                    "likely_right": _label(docs[right]) if right else None,
+                    "why": why,
+                    "docs": {
+                        _label(docs[k]): {
+                            "last_modified": iso(docs[k].last_modified),
+                            "owner": docs[k].owner.label() if docs[k].owner else None,
+                            "status": currency[k].status,
+                            "exposure": exposure[k],
+                        }
+                        for k in (key_a, key_b)
+                    },
+                },
+                [docs[other]],
+            )
+        )
+    return findings
+
+
+def _likely_right(
+    a: Doc, b: Doc, currency: Mapping[str, Currency], exposure: Mapping[str, int]
+) -> tuple[str | None, str]:
+    """Which of two conflicting docs to trust: the current one, else the clearly newer, else the more retrieved."""
+    status_a, status_b = currency[a.key].status, currency[b.key].status
+    stale = ("superseded", "deprecated")
+    if (status_a in stale) != (status_b in stale):
+        right, stale_status = (b, status_a) if status_a in stale else (a, status_b)
+        return right.key, f"{_label(right)} is current, the other is {stale_status}"
+    if a.last_modified and b.last_modified and abs((a.last_modified - b.last_modified).days) > NEWER_BY_DAYS:
+        right = a if a.last_modified > b.last_modified else b
+        older = b if right is a else a
+        return right.key, f"newer: edited {_day(right)}, the other {_day(older)}"
+    if exposure[a.key] >= 2 * max(exposure[b.key], 1) or exposure[b.key] >= 2 * max(exposure[a.key], 1):
+        right = a if exposure[a.key] > exposure[b.key] else b
+        return (
+            right.key,
+            f"retrieved more: {exposure[right.key]} probes against {exposure[(b if right is a else a).key]}",
+        )
+    return None, "both current, edited within a month of each other, and retrieved alike"
+
+
+def _quote(fact: Fact) -> str:
+    return fact.sentence if len(fact.sentence) <= 160 else fact.sentence[:157] + "..."
+
+
+def _exposure(rankings: Sequence[Ranking]) -> dict[str, int]:
+    exposure: dict[str, int] = defaultdict(int)
+    for ranking in rankings:
+        for key in ranking.in_top_k():
+            exposure[key] += 1
+    return exposure

@@ -38,7 +38,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     _, result = crawled
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Crawled {sample_repo}: 15 docs (15 added, 0 updated, 0 unchanged, 0 removed), 15 chunks embedded; "
+        f"Crawled {sample_repo}: 16 docs (16 added, 0 updated, 0 unchanged, 0 removed), 16 chunks embedded; "
         "skipped 2 files (1 binary file, 1 not valid UTF-8)\n"
     )
     assert result.stderr == (
@@ -74,6 +74,8 @@ def test_sample_story_through_the_json_report(runner, crawled):
     report = json.loads(result.stdout)
     found = sorted((f["rule"], f["doc"]["path"]) for f in report["findings"])
     assert found == [
+        ("conflict", "legacy/code-review-guidelines.md"),
+        ("conflict", "support/refund-faq.md"),
         ("duplicate", "legacy/code-review-guidelines.md"),
         ("missing-owner", "legacy/code-review-guidelines.md"),
         ("missing-owner", "legacy/expense-reimbursement.md"),
@@ -88,7 +90,7 @@ def test_sample_story_through_the_json_report(runner, crawled):
     assert billing["evidence"]["superseded"]["last_modified"] == "2021-03-10T09:30:00Z"  # the mass edit is ignored
     assert billing["evidence"]["current"]["version"] == "2026 Q3"
     probe = billing["evidence"]["probes"][0]
-    assert (probe["probe"], probe["rank"], probe["current_rank"]) == ("annual-refunds", 1, 2)
+    assert (probe["probe"], probe["rank"], probe["current_rank"]) == ("annual-refunds", 2, 3)
     assert probe["score"] > probe["current_score"]
     api = by_rule["rank-inversion:api/v1/guide.md"]
     assert api["evidence"]["superseded"]["reasons"][0] == "deprecated: marked (frontmatter)"
@@ -98,6 +100,11 @@ def test_sample_story_through_the_json_report(runner, crawled):
         "no one; the last committer, Confluence Import Bot <import-bot@noreply.example.com>, is not a person "
         "(ignore_authors)"
     )
+    refunds = by_rule["conflict:support/refund-faq.md"]
+    [fact] = refunds["evidence"]["facts"]
+    assert fact["values"] == {"billing/billing-migration-q3-2026.md": "14 days", "support/refund-faq.md": "30 days"}
+    assert refunds["evidence"]["likely_right"] == "billing/billing-migration-q3-2026.md"
+    assert refunds["related"][0]["path"] == "billing/billing-migration-q3-2026.md"
     duplicate = by_rule["duplicate:legacy/code-review-guidelines.md"]
     assert duplicate["related"][0]["path"] == "engineering/code-review.md"  # the newer copy
     assert duplicate["evidence"]["similarity"] >= 0.7
@@ -148,9 +155,9 @@ def test_table_output_and_report_file(runner, crawled, tmp_path):
         ],
     )
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "2 errors, 4 warnings (15 docs, 13 probes)"
+    assert result.stdout.splitlines()[-1] == "2 errors, 6 warnings (16 docs, 13 probes)"
     assert "rank-inversion" in result.stdout and "billing/billing-spec-2021.md" in result.stdout
-    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 6
+    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 8
 
 
 def test_quiet_prints_nothing(runner, crawled):
@@ -172,7 +179,7 @@ def test_docs_lists_currency_and_why(runner, crawled):
     )
     assert rows["legacy/expense-reimbursement.md"]["owner"] is None
     table = runner.invoke(cli, ["docs", "--config", CONFIG, "--index", index, "--now", "2026-11-20"])
-    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "15 docs"
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "16 docs"
 
 
 def test_malformed_probes_exit_2_with_one_line(runner, crawled, tmp_path):

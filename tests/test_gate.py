@@ -169,5 +169,5 @@ def test_broken_config_bad_baseline_and_bad_ref_exit_2_with_one_line(repo, tmp_p
     result = gate(tmp_path)
     assert (
         result.stderr == "docaudit: error: .docaudit-acks.yaml:3: unknown rule 'rank-inversions' (rules: "
-        "rank-inversion, deprecated-surfaces, stale-surfaces, missing-owner, review-expired, unanswered-probe, duplicate)\n"
+        "rank-inversion, deprecated-surfaces, stale-surfaces, missing-owner, review-expired, unanswered-probe, duplicate, conflict)\n"
     )
