@@ -337,40 +337,59 @@ def baseline(
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@now_option
+@click.option(
+    "--sort",
+    type=click.Choice(["path", "risk"]),
+    default="path",
+    show_default=True,
+    help="risk: what to fix first (runs the audit to weigh findings and retrieval exposure).",
+)
 @expected_errors
+@probe_options
 @index_options
-def docs(fmt: str, now_text: str | None, config: Config) -> None:
-    """List indexed docs with owner, age, currency and why."""
+def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config) -> None:
+    """List indexed docs with owner, age, currency and why; --sort risk puts what to fix first on top."""
     import json
 
     from rich.table import Table
 
+    from .audit import audit as run_audit
     from .audit import docs_overview
     from .reports.table import to_text
+    from .risk import rank
 
-    now = _now(now_text)
-    docs_by_key, currency = docs_overview(_index(config), config, now)
-    ordered = sorted(docs_by_key.items(), key=lambda kv: (kv[1].source, kv[1].path or kv[1].id))
+    risks = None
+    if sort == "risk":
+        result = run_audit(_index(config), config, now, probes, top_k, acks)
+        docs_by_key, currency = result.docs, result.currency
+        risks = rank(docs_by_key, currency, result.findings, result.exposure())
+        ordered = sorted(docs_by_key.items(), key=lambda kv: (-risks[kv[0]].score, kv[1].path or kv[1].id))
+    else:
+        docs_by_key, currency = docs_overview(_index(config), config, now)
+        ordered = sorted(docs_by_key.items(), key=lambda kv: (kv[1].source, kv[1].path or kv[1].id))
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                [{**d.summary(), "currency": currency[k].to_dict(), "notes": d.notes} for k, d in ordered], indent=2
-            )
-        )
+        rows = []
+        for key, doc in ordered:
+            row = {**doc.summary(), "currency": currency[key].to_dict(), "notes": doc.notes}
+            if risks is not None:
+                row["risk"] = {"score": risks[key].score, "reasons": risks[key].reasons}
+            rows.append(row)
+        click.echo(json.dumps(rows, indent=2))
         return
     table = Table()
-    for column in ("doc", "owner", "age (days)", "currency", "why"):
+    columns = ["doc", "owner", "age (days)", "currency", "why"]
+    for column in ["risk", *columns] if risks is not None else columns:
         table.add_column(column, overflow="fold")
     for key, doc in ordered:
         state = currency[key]
-        table.add_row(
+        cells = [
             doc.path or doc.title,
             doc.owner.label() if doc.owner else "-",
             "-" if state.age_days is None else str(state.age_days),
             state.status,
-            "; ".join(state.reasons + doc.notes) or "-",
-        )
+            "; ".join((risks[key].reasons if risks is not None else []) + state.reasons + doc.notes) or "-",
+        ]
+        table.add_row(*([f"{risks[key].score:g}", *cells] if risks is not None else cells))
     click.echo(to_text(table, f"{len(ordered)} docs"))
 
 

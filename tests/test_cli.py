@@ -237,3 +237,31 @@ def test_every_rule_has_help_text_for_sarif():
     from docaudit.rules import RULE_HELP, RULES
 
     assert list(RULE_HELP) == list(RULES)
+
+
+def test_docs_sorted_by_risk_puts_the_inversions_first(runner, crawled):
+    index, _ = crawled
+    result = runner.invoke(
+        cli,
+        [
+            "docs",
+            "--sort",
+            "risk",
+            "--config",
+            CONFIG,
+            "--index",
+            index,
+            "--probes",
+            PROBES,
+            "--now",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {r["path"] for r in rows[:2]} == {"api/v1/guide.md", "billing/billing-spec-2021.md"}
+    assert rows[0]["risk"]["reasons"][0] == "rank-inversion (+5)"
+    assert [r["risk"]["score"] for r in rows] == sorted((r["risk"]["score"] for r in rows), reverse=True)
+    assert rows[2]["path"] == "legacy/code-review-guidelines.md"  # a conflict, a duplicate and no owner
