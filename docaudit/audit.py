@@ -87,7 +87,12 @@ def audit(
         hits = [Hit(probe.id, h.doc_key, h.chunk, rank, h.score, h.text) for rank, h in enumerate(chunk_hits, 1)]
         rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
     duplicates = find_duplicates({k: d.minhash for k, d in docs.items()}, config.duplicate_similarity)
-    findings = evaluate(rankings, docs, currency, expectations, now, duplicates)
+    verdicts = None
+    if config.nli_model:
+        from .nli import NLI, candidate_pairs
+
+        verdicts = NLI(config.nli_model).judge(candidate_pairs(rankings))
+    findings = evaluate(rankings, docs, currency, expectations, now, duplicates, verdicts, config.nli_threshold)
     why = suppressions(findings, acks, now)
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}

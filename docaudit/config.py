@@ -39,6 +39,8 @@ class Config:
     max_age_days: int = 365
     age_policy: dict[str, int] = field(default_factory=dict)  # path prefix -> max age in days
     topic_similarity: float = 0.6
+    nli_model: str = ""  # a sentence-transformers CrossEncoder folder with a 'contradiction' label; off when empty
+    nli_threshold: float = 0.8  # NLI probability at or above which its verdict counts
     duplicate_similarity: float = 0.7  # estimated Jaccard of 3-word shingles at or above which docs are copies  # doc-vector cosine at or above which two versioned docs share a topic
     current_version: str = ""  # the version a docs site calls current, when no site config says
     series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
-from .facts import Fact
+from .facts import Fact, sentences
 from .facts import conflicts as fact_conflicts
 from .records import Doc, Finding, Hit, Probe, Severity, iso
 
@@ -88,6 +88,8 @@ def evaluate(
     expectations: Mapping[str, Sequence[str]],
     now: datetime,
     duplicates: Sequence[DuplicatePair] = (),
+    verdicts: Mapping[tuple[str, str], tuple[str, float]] | None = None,
+    nli_threshold: float = 0.8,
 ) -> list[Finding]:
     inversions = rank_inversions(rankings, docs, currency)
     inverted = {f.doc.key for f in inversions}
@@ -99,7 +101,7 @@ def evaluate(
         *reviews_expired(docs, now),
         *unanswered_probes(rankings, docs, expectations),
         *duplicate_copies(duplicates, rankings, docs, currency),
-        *conflicts(rankings, docs, currency),
+        *conflicts(rankings, docs, currency, verdicts or {}, nli_threshold),
     ]
     return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
 
@@ -365,8 +367,19 @@ def _day(doc: Doc) -> str:
 NEWER_BY_DAYS = 30
 
 
-def conflicts(rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Mapping[str, Currency]) -> list[Finding]:
-    """Docs that retrieval puts in one answer and that state different values for the same fact."""
+def conflicts(
+    rankings: Sequence[Ranking],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+    verdicts: Mapping[tuple[str, str], tuple[str, float]] | None = None,
+    nli_threshold: float = 0.8,
+) -> list[Finding]:
+    """Docs that retrieval puts in one answer and that state different values for the same fact.
+
+    With NLI verdicts (sentence pair -> label, probability), a confident "entailment" vetoes an
+    extracted conflict, and a confident "contradiction" between sentences adds one.
+    """
+    verdicts = verdicts or {}
     exposure = _exposure(rankings)
     by_pair: dict[tuple[str, str], dict[tuple[str, str], dict]] = defaultdict(dict)
     for ranking in rankings:
@@ -376,9 +389,21 @@ def conflicts(rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Ma
                 if key_a == key_b:
                     continue
                 (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
+                found = []
                 for fact_a, fact_b in fact_conflicts(text_a2, text_b2):
+                    verdict = verdicts.get((fact_a.sentence, fact_b.sentence))
+                    if verdict and verdict[0] == "entailment" and verdict[1] >= nli_threshold:
+                        continue
+                    found.append((fact_a, fact_b, verdict))
+                if verdicts:
+                    for sentence_a in sentences(text_a2):
+                        for sentence_b in sentences(text_b2):
+                            verdict = verdicts.get((sentence_a, sentence_b))
+                            if verdict and verdict[0] == "contradiction" and verdict[1] >= nli_threshold:
+                                found.append((_statement(sentence_a), _statement(sentence_b), verdict))
+                for fact_a, fact_b, verdict in found:
                     entry = by_pair[(key_a2, key_b2)].setdefault(
-                        (fact_a.sentence, fact_b.sentence), {"a": fact_a, "b": fact_b, "probes": []}
+                        (fact_a.sentence, fact_b.sentence), {"a": fact_a, "b": fact_b, "probes": [], "nli": verdict}
                     )
                     if ranking.probe.id not in entry["probes"]:
                         entry["probes"].append(ranking.probe.id)
@@ -410,6 +435,11 @@ def conflicts(rankings: Sequence[Ranking], docs: Mapping[str, Doc], currency: Ma
                                 _label(docs[key_b]): entry["b"].sentence,
                             },
                             "probes": entry["probes"],
+                            **(
+                                {"nli": {"label": entry["nli"][0], "probability": entry["nli"][1]}}
+                                if entry["nli"]
+                                else {}
+                            ),
                         }
                         for entry in facts.values()
                     ],
@@ -451,6 +481,11 @@ def _likely_right(
             f"retrieved more: {exposure[right.key]} probes against {exposure[(b if right is a else a).key]}",
         )
     return None, "both current, edited within a month of each other, and retrieved alike"
+
+
+def _statement(sentence: str) -> Fact:
+    """A whole sentence as the fact, when NLI (not the extractor) says two sentences contradict."""
+    return Fact("statement", "", sentence, frozenset(), sentence, False, shown=sentence)
 
 
 def _quote(fact: Fact) -> str:
