@@ -82,43 +82,38 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
 # --- listing and reading -------------------------------------------------------------
 
 
+def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """git in `root`, file names unquoted and undecodable bytes kept, never raising on a git error."""
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        check=False,
+    )
+
+
 def _git_toplevel(root: Path) -> Path | None:
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
+        out = run_git(root, "rev-parse", "--show-toplevel")
+    except FileNotFoundError:  # no git on this machine: a plain folder
         return None
     return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
 
 
 def _head(root: Path) -> str | None:
-    out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
-    return out.stdout.strip() or None
+    out = run_git(root, "rev-parse", "HEAD")
+    return out.stdout.strip() if out.returncode == 0 else None
 
 
 def _list_files(root: Path, repo: Path | None) -> list[str]:
     """Paths relative to root, POSIX style. In git: tracked and untracked-but-not-ignored files."""
     if repo:
-        out = subprocess.run(
-            [
-                "git",
-                "-c",
-                "core.quotepath=off",
-                "-C",
-                str(root),
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-                "--",
-                ".",
-            ],
-            capture_output=True,
-            check=True,
-        )
-        names = {n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
+        out = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+        if out.returncode != 0:
+            raise DocauditError(f"{root}: git ls-files failed: {out.stderr.strip()}")
+        names = {n for n in out.stdout.split("\0") if n}
         return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -174,24 +169,16 @@ class _FileHistory:
 
 def _history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dict[str, _FileHistory]:
     """Newest meaningful commit and first commit of every file, from one `git log`."""
-    out = subprocess.run(
-        [
-            "git",
-            "-c",
-            "core.quotepath=off",
-            "-C",
-            str(root),
-            "log",
-            "--no-renames",
-            "--use-mailmap",
-            "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
-            "--name-only",
-            "--relative",
-            "--",
-            ".",
-        ],
-        capture_output=True,
-        check=False,
+    out = run_git(
+        root,
+        "log",
+        "--no-renames",
+        "--use-mailmap",
+        "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
+        "--name-only",
+        "--relative",
+        "--",
+        ".",
     )
     if out.returncode != 0:  # e.g. a repo with no commits yet
         return {}
@@ -199,7 +186,7 @@ def _history(root: Path, repo: Path, doc_files: list[str], config: Config) -> di
     ignore_revs = _ignore_revs(repo)
     threshold = max(config.mass_edit_min_files, config.mass_edit_fraction * len(doc_files))
     history: dict[str, _FileHistory] = {}
-    for record in out.stdout.decode("utf-8", "surrogateescape").split("\x1e"):
+    for record in out.stdout.split("\x1e"):
         if not record.strip():
             continue
         header, _, names = record.partition("\n")

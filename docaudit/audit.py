@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,11 +115,12 @@ def gate(
     Findings point at their file relative to the repository (for SARIF and annotations) and at
     the line of the offending text.
     """
+    root_path = Path(root).resolve()
+    changed = _changed_files(root_path, changed_since) if changed_since else None  # a bad ref fails before the work
     crawl(index, "git", root, config, progress)
     if progress:
         progress.add_task("Probing", total=None)
     result = audit(index, config, now, probes, top_k, acks)
-    root_path = Path(root).resolve()
     prefix = _repo_prefix(root_path)
     own_space = gitrepo.space_for(root)
     for finding in result.findings:
@@ -136,8 +136,7 @@ def gate(
         before = len(kept)
         kept = [f for f in kept if f.fingerprint not in baseline]
         result.hidden["in the baseline"] = before - len(kept)
-    if changed_since:
-        changed = _changed_files(root_path, changed_since)
+    if changed is not None:
         before = len(kept)
         kept = [f for f in kept if {d.path for d in [f.doc, *f.related] if d.space == own_space} & changed]
         result.hidden[f"not touching files changed since {changed_since}"] = before - len(kept)
@@ -146,27 +145,18 @@ def gate(
 
 
 def _repo_prefix(root: Path) -> str:
-    out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True)
+    out = gitrepo.run_git(root, "rev-parse", "--show-prefix")
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
 def _changed_files(root: Path, ref: str) -> set[str]:
     """Files changed since REF (committed or not), relative to root; untracked files count as changed."""
-    diff = subprocess.run(
-        ["git", "-c", "core.quotepath=off", "-C", str(root), "diff", "--name-only", "--relative", ref, "--", "."],
-        capture_output=True,
-        text=True,
-    )
+    diff = gitrepo.run_git(root, "diff", "--name-only", "--relative", ref, "--", ".")
     if diff.returncode != 0:
-        raise DocauditError(
-            f"--changed-since {ref}: {diff.stderr.strip().splitlines()[0] if diff.stderr else 'git diff failed'}"
-        )
-    untracked = subprocess.run(
-        ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "--others", "--exclude-standard", "--", "."],
-        capture_output=True,
-        text=True,
-    )
-    return set(diff.stdout.split("\n")) | set(untracked.stdout.split("\n")) - {""}
+        problem = diff.stderr.strip().splitlines()[0] if diff.stderr.strip() else "git diff failed"
+        raise DocauditError(f"--changed-since {ref}: {problem}")
+    untracked = gitrepo.run_git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
+    return (set(diff.stdout.split("\n")) | set(untracked.stdout.split("\n"))) - {""}
 
 
 def docs_overview(index: Index, config: Config, now: datetime) -> tuple[dict[str, Doc], dict[str, Currency]]:

@@ -16,9 +16,8 @@ from . import __version__
 from .config import Config, load_config
 from .errors import DocauditError
 from .records import Severity, to_utc
+from .reports import FORMATS
 from .suppress import ACKS_FILE, BASELINE_FILE
-
-FORMATS = ["table", "json", "sarif", "junit", "github", "markdown"]
 
 FAIL_ON = ["note", "warning", "error", "never"]
 
@@ -206,7 +205,7 @@ def probe_options(func: Callable) -> Callable:
 def output_options(func: Callable) -> Callable:
     """How to report and when to fail: shared by audit and gate."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
     @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write the report here, not stdout.")
     @click.option(
         "--report",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -49,16 +48,7 @@ def sample_index(sample_repo: Path, tmp_path_factory: pytest.TempPathFactory, em
 def git(
     repo: Path, *args: str, when: str = "2026-10-01T12:00:00", author: str = "Ann Author <ann@example.com>"
 ) -> None:
-    name, email = author[:-1].split(" <")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": name,
-        "GIT_AUTHOR_EMAIL": email,
-        "GIT_AUTHOR_DATE": when + "+00:00",
-        "GIT_COMMITTER_NAME": name,
-        "GIT_COMMITTER_EMAIL": email,
-        "GIT_COMMITTER_DATE": when + "+00:00",
-    }
+    env = make_sample.git_env(author, when)
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
 
 
