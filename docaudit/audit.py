@@ -27,12 +27,12 @@ SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing cu
 
 def crawl(index: Index, kind: str, target: str, config: Config, progress: Any = None) -> CrawlStats:
     """Crawl one source into the index; its cursor is saved only once everything is indexed."""
-    connector = connectors.get(kind)
-    records = connector.crawl  # resolve before touching the index: an unknown kind fails fast
-    probe_space = _space_of(connector, target)
-    state = connectors.CrawlState(cursor=index.cursor(kind, probe_space), known=index.known(kind, probe_space))
-    stats = index.apply(records(target, config, state), progress)
-    index.save_cursor(kind, probe_space, state.next_cursor)
+    connector = connectors.get(kind)  # an unknown kind fails here, before the index is touched
+    space = _space_of(connector, target)
+    existing = index.records()
+    state = connectors.CrawlState(cursor=index.cursor(kind, space), known=index.known(existing, kind, space))
+    stats = index.apply(connector.crawl(target, config, state), progress, existing)
+    index.save_cursor(kind, space, state.next_cursor)
     return stats
 
 

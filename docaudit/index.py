@@ -172,13 +172,14 @@ class Index:
         got = self._collection("docs").get(include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
-    def known(self, source: str, space: str) -> dict[str, str]:
+    def records(self) -> dict[str, dict]:
+        """Doc key -> its record's metadata: what `apply` compares against, fetched once per crawl."""
+        return self._records()
+
+    @staticmethod
+    def known(records: dict[str, dict], source: str, space: str) -> dict[str, str]:
         """Doc id -> content hash, for one source and space (filtered in Python: a `where` costs more)."""
-        known = {}
-        for meta in self._records().values():
-            if meta["source"] == source and meta["space"] == space:
-                known[meta["id"]] = meta["content_hash"]
-        return known
+        return {m["id"]: m["content_hash"] for m in records.values() if m["source"] == source and m["space"] == space}
 
     def model_in_use(self) -> str | None:
         got = self._collection("docs").get(limit=1, include=["metadatas"])
@@ -220,10 +221,15 @@ class Index:
 
     # --- writing ----------------------------------------------------------------------
 
-    def apply(self, records: Iterable[Doc | Skipped | Gone], progress: Any = None) -> CrawlStats:
-        """Index what a connector yields: embed new and changed docs, drop gone ones."""
+    def apply(
+        self, records: Iterable[Doc | Skipped | Gone], progress: Any = None, existing: dict[str, dict] | None = None
+    ) -> CrawlStats:
+        """Index what a connector yields: embed new and changed docs, drop gone ones.
+
+        `existing` is `records()` when the caller fetched it already (to tell the connector what is known).
+        """
         stats = CrawlStats()
-        records_by_key = self._records()
+        records_by_key = existing if existing is not None else self._records()
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None

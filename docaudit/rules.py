@@ -410,8 +410,7 @@ def conflicts(
     findings = []
     for (key_a, key_b), facts in by_pair.items():
         right, why = _likely_right(docs[key_a], docs[key_b], currency, exposure)
-        wrong = key_b if right == key_a else key_a
-        other = right or (key_b if wrong == key_a else key_a)
+        wrong, other = (key_b, key_a) if right == key_a else (key_a, key_b)
         first = next(iter(facts.values()))
         said = {key_a: first["a"], key_b: first["b"]}
         message = (
