@@ -168,13 +168,10 @@ class Index:
                 vectors[key] = got["embeddings"][i]
         return docs, vectors
 
-    def _records(self) -> dict[str, dict]:
-        got = self._collection("docs").get(include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
-
     def records(self) -> dict[str, dict]:
         """Doc key -> its record's metadata: what `apply` compares against, fetched once per crawl."""
-        return self._records()
+        got = self._collection("docs").get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
 
     @staticmethod
     def known(records: dict[str, dict], source: str, space: str) -> dict[str, str]:
@@ -198,7 +195,7 @@ class Index:
         n = min(n_results, chunks.count())
         if n == 0:
             return [[] for _ in queries]
-        live = {key: meta["content_hash"] for key, meta in self._records().items()}
+        live = {key: meta["content_hash"] for key, meta in self.records().items()}
         vectors = self.embedder.encode(queries)
         result = chunks.query(query_embeddings=vectors, n_results=n, include=["metadatas", "distances", "documents"])
         out = []
@@ -229,7 +226,7 @@ class Index:
         `existing` is `records()` when the caller fetched it already (to tell the connector what is known).
         """
         stats = CrawlStats()
-        records_by_key = existing if existing is not None else self._records()
+        records_by_key = existing if existing is not None else self.records()
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
@@ -365,7 +362,7 @@ class Index:
 
     def _sweep(self) -> None:
         """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking)."""
-        live = {key: (meta["content_hash"][:12], meta["chunks"]) for key, meta in self._records().items()}
+        live = {key: (meta["content_hash"][:12], meta["chunks"]) for key, meta in self.records().items()}
         chunks = self._collection("chunks")
         orphans = []
         for chunk_id in chunks.get(include=[])["ids"]:
