@@ -47,24 +47,14 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     )
 
 
+def sample(runner, command, index, *extra):
+    """`command` on the crawled sample with its config and probes, as of the demo's date."""
+    args = [command, "--config", CONFIG, "--index", index, "--probes", PROBES, "--now", "2026-11-20", *extra]
+    return runner.invoke(cli, args)
+
+
 def audit_json(runner, index, *extra):
-    return runner.invoke(
-        cli,
-        [
-            "audit",
-            "--config",
-            CONFIG,
-            "--index",
-            index,
-            "--probes",
-            PROBES,
-            "--now",
-            "2026-11-20",
-            "--format",
-            "json",
-            *extra,
-        ],
-    )
+    return sample(runner, "audit", index, "--format", "json", *extra)
 
 
 def test_sample_story_through_the_json_report(runner, crawled):
@@ -138,22 +128,7 @@ def test_fail_on_threshold_sets_the_exit_code(runner, crawled):
 
 def test_table_output_and_report_file(runner, crawled, tmp_path):
     index, _ = crawled
-    result = runner.invoke(
-        cli,
-        [
-            "audit",
-            "--config",
-            CONFIG,
-            "--index",
-            index,
-            "--probes",
-            PROBES,
-            "--now",
-            "2026-11-20",
-            "--report",
-            "out.json",
-        ],
-    )
+    result = sample(runner, "audit", index, "--report", "out.json")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == "2 errors, 6 warnings (16 docs, 13 probes)"
     assert "rank-inversion" in result.stdout and "billing/billing-spec-2021.md" in result.stdout
@@ -220,13 +195,12 @@ def test_usage_errors_exit_2(runner):
 
 def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, crawled, tmp_path):
     index, _ = crawled
-    args = ["audit", "--config", CONFIG, "--index", index, "--probes", PROBES, "--now", "2026-11-20", "-q"]
-    result = runner.invoke(cli, [*args, "--report", "r.sarif", "--report", "r.xml", "--report", "r.md"])
+    result = sample(runner, "audit", index, "-q", "--report", "r.sarif", "--report", "r.xml", "--report", "r.md")
     assert result.exit_code == 1
     assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
     assert (tmp_path / "r.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>')
     assert (tmp_path / "r.md").read_text().startswith("## docaudit\n")
-    result = runner.invoke(cli, [*args, "--report", "r.pdf"])
+    result = sample(runner, "audit", index, "-q", "--report", "r.pdf")
     assert (result.exit_code, result.stderr) == (
         2,
         "docaudit: error: --report r.pdf: cannot tell the format from '.pdf' (use .json, .sarif, .xml, .md, .txt)\n",
@@ -241,24 +215,7 @@ def test_every_rule_has_help_text_for_sarif():
 
 def test_docs_sorted_by_risk_puts_the_inversions_first(runner, crawled):
     index, _ = crawled
-    result = runner.invoke(
-        cli,
-        [
-            "docs",
-            "--sort",
-            "risk",
-            "--config",
-            CONFIG,
-            "--index",
-            index,
-            "--probes",
-            PROBES,
-            "--now",
-            "2026-11-20",
-            "--format",
-            "json",
-        ],
-    )
+    result = sample(runner, "docs", index, "--sort", "risk", "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     assert {r["path"] for r in rows[:2]} == {"api/v1/guide.md", "billing/billing-spec-2021.md"}
