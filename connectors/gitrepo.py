@@ -23,6 +23,7 @@ import pathspec
 import yaml
 
 from connectors import CrawlState
+from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
@@ -32,18 +33,7 @@ EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", 
 MARKER_KEYS = ("deprecated", "archived", "superseded_by", "review_by")
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 SKIP_DIRS = {".git", "node_modules", ".docaudit", ".venv", "venv", "__pycache__"}
-
-# A banner is a strong phrase on a line that reads like a notice, not prose that mentions deprecation.
-BANNER_PHRASE = re.compile(
-    r"\b(this (page|doc|document|guide|spec|runbook|article|section) (is|has been|was) "
-    r"(deprecated|archived|obsolete|outdated|superseded|retired|no longer (maintained|accurate|valid|supported))"
-    r"|deprecated[:!]|archived[:!]|superseded by|do not use|don't use this|no longer maintained)",
-    re.IGNORECASE,
-)
-NOTICE_LINE = re.compile(r"^\s*(>|!!!|:::|\.\. (deprecated|warning|caution)|\*\*|__|#|\[!)", re.IGNORECASE)
 IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGNORECASE)
-LINK = re.compile(r"\[[^\]]*\]\(([^)\s#]+)[^)]*\)")
-BANNER_SCAN_LINES = 8
 
 
 def space_for(target: str) -> str:
@@ -322,7 +312,7 @@ def _markers_from(meta: dict, source: str, rel: str) -> list[Marker]:
         if kind in meta and _truthy(meta[kind]):
             markers.append(Marker(kind, str(meta[kind]), source))
     if meta.get("superseded_by"):
-        markers.append(Marker("superseded_by", _resolve_link(rel, str(meta["superseded_by"])), source))
+        markers.append(Marker("superseded_by", resolve_link(rel, str(meta["superseded_by"])), source))
     if meta.get("review_by"):
         value = meta["review_by"]
         try:
@@ -330,44 +320,6 @@ def _markers_from(meta: dict, source: str, rel: str) -> list[Marker]:
             markers.append(Marker("review_by", when.date().isoformat(), source))
         except (TypeError, ValueError):
             markers.append(Marker("review_by", f"invalid: {value}", source))
-    return markers
-
-
-def _resolve_link(rel: str, target: str) -> str:
-    """A link written in a doc, as a path relative to the crawled root."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # absolute URL
-        return target
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for part in (PurePosixPath(rel).parent / target).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
-
-
-def _banners(rel: str, body: str) -> list[Marker]:
-    """Deprecation notices in the text: near the top, or in an admonition anywhere."""
-    markers = []
-    nonblank = 0
-    for number, line in enumerate(body.splitlines(), 1):
-        if not line.strip():
-            continue
-        nonblank += 1
-        if nonblank > BANNER_SCAN_LINES and not NOTICE_LINE.match(line):
-            continue
-        phrase = BANNER_PHRASE.search(line)
-        if not phrase:
-            continue
-        quote = line.strip()[:160]
-        markers.append(Marker("deprecated", quote, f"banner at body line {number}"))
-        link = LINK.search(line[phrase.start() :])
-        if link and re.search(r"superseded|replaced|instead|use\b|see\b", line, re.IGNORECASE):
-            markers.append(Marker("superseded_by", _resolve_link(rel, link.group(1)), f"banner at body line {number}"))
-        break
     return markers
 
 
@@ -477,7 +429,7 @@ def _build_doc(
         own_keys |= set(inherited)
         owner_value = owner_value or inherited.get("owner")
     if not any(m.kind in ("deprecated", "archived") for m in markers):
-        markers += _banners(rel, body)
+        markers += find_banners(rel, body)
     markers += _ignores(meta, text)
 
     owner = None
