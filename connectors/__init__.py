@@ -4,8 +4,11 @@ A connector is a module (or any object) with a ``KIND`` string and a generator
 
     crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]
 
-It reads ``state.cursor`` (what it saved after the last complete crawl) and
-``state.known`` (doc id -> content hash already indexed), and sets ``state.next_cursor``.
+It reads ``state.cursor`` (what it saved after the last complete crawl), ``state.known``
+(doc id -> content hash already indexed), ``state.versions`` (doc id -> the change stamp the
+connector put on the indexed doc) and ``state.full`` (re-list everything, drop what is gone),
+and sets ``state.next_cursor`` (and ``state.unchanged``, the docs it skipped as unchanged).
+A doc it does not yield stays as indexed; only ``Gone`` removes.
 The caller stores that cursor only once the crawl has been fully indexed, so a crawl that
 dies midway is simply redone from the old cursor.
 
@@ -21,7 +24,7 @@ from typing import Any
 
 from docaudit.errors import DocauditError
 
-BUILTIN = {"git": "connectors.gitrepo"}
+BUILTIN = {"git": "connectors.gitrepo", "notion": "connectors.notion"}
 ENTRY_POINT_GROUP = "docaudit.connectors"
 
 
@@ -29,6 +32,9 @@ ENTRY_POINT_GROUP = "docaudit.connectors"
 class CrawlState:
     cursor: dict[str, Any] | None = None
     known: dict[str, str] = field(default_factory=dict)  # doc id -> content hash in the index
+    versions: dict[str, str] = field(default_factory=dict)  # doc id -> Doc.version in the index
+    full: bool = False
+    unchanged: int = 0  # docs the connector knew to be unchanged and did not yield
     next_cursor: dict[str, Any] | None = None
 
 

@@ -25,13 +25,20 @@ from .suppress import Ack, suppressions
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked
 
 
-def crawl(index: Index, kind: str, target: str, config: Config, progress: Any = None) -> CrawlStats:
+def crawl(index: Index, kind: str, target: str, config: Config, progress: Any = None, full: bool = False) -> CrawlStats:
     """Crawl one source into the index; its cursor is saved only once everything is indexed."""
     connector = connectors.get(kind)  # an unknown kind fails here, before the index is touched
     space = _space_of(connector, target)
     existing = index.records()
-    state = connectors.CrawlState(cursor=index.cursor(kind, space), known=index.known(existing, kind, space))
+    state = connectors.CrawlState(
+        cursor=index.cursor(kind, space),
+        known=index.known(existing, kind, space),
+        versions=index.versions(existing, kind, space),
+        full=full,
+    )
     stats = index.apply(connector.crawl(target, config, state), progress, existing)
+    stats.seen += state.unchanged
+    stats.unchanged += state.unchanged
     index.save_cursor(kind, space, state.next_cursor)
     return stats
 

@@ -178,6 +178,17 @@ class Index:
         """Doc id -> content hash, for one source and space (filtered in Python: a `where` costs more)."""
         return {m["id"]: m["content_hash"] for m in records.values() if m["source"] == source and m["space"] == space}
 
+    @staticmethod
+    def versions(records: dict[str, dict], source: str, space: str) -> dict[str, str]:
+        """Doc id -> the source's change stamp the doc was indexed with, where it had one."""
+        found = {}
+        for m in records.values():
+            if m["source"] == source and m["space"] == space:
+                version = json.loads(m["doc"]).get("version")
+                if version:
+                    found[m["id"]] = version
+        return found
+
     def model_in_use(self) -> str | None:
         got = self._collection("docs").get(limit=1, include=["metadatas"])
         return got["metadatas"][0]["model"] if got["ids"] else None
@@ -230,48 +241,64 @@ class Index:
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
-        for record in records:
-            if reading is not None:
-                progress.advance(reading)
-            if isinstance(record, Skipped):
-                stats.skipped.append(record)
-            elif isinstance(record, Gone):
-                if record.key in records_by_key:
-                    gone.append(record.key)
-            else:
-                old = records_by_key.get(record.key)
-                if not record.text.strip():  # e.g. a section index page that only carries a cascade
-                    stats.skipped.append(Skipped(record.source, record.space, record.id, "no text"))
-                    if old:
+        embedding = progress.add_task("Embedding", total=None) if progress else None
+        failure: Exception | None = None
+        try:
+            for record in records:
+                if reading is not None:
+                    progress.advance(reading)
+                if isinstance(record, Skipped):
+                    stats.skipped.append(record)
+                elif isinstance(record, Gone):
+                    if record.key in records_by_key:
                         gone.append(record.key)
-                    continue
-                stats.seen += 1
-                same_text = bool(old) and old["content_hash"] == record.hash
-                # Signatures cost a millisecond a doc: an unchanged text keeps the one it has.
-                known = json.loads(old["doc"]).get("minhash") if same_text else None
-                record.minhash = known or signature(record.text)
-                if same_text and old.get("embedding") == self.embedding_signature:
-                    stats.unchanged += 1
-                    if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
-                        self._refresh_metadata(record, old)
-                else:
+                elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
                     changed.append(record)
+                    # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
+                    if len(changed) >= EMBED_BATCH_DOCS:
+                        self._embed_batch(changed, records_by_key, stats, progress, embedding)
+                        changed = []
+        except Exception as exc:  # a source failing midway: index the complete docs it gave, then report
+            failure = exc
         self._remove(gone, records_by_key)
         stats.removed = len(gone)
-        task = progress.add_task("Embedding", total=len(changed)) if progress and changed else None
-        for start in range(0, len(changed), EMBED_BATCH_DOCS):
-            batch = changed[start : start + EMBED_BATCH_DOCS]
-            stats.chunks_embedded += self._write(batch, records_by_key)
-            for doc in batch:
-                if doc.key in records_by_key:
-                    stats.updated += 1
-                else:
-                    stats.added += 1
-            if task is not None:
-                progress.advance(task, len(batch))
-        if changed or gone:
+        if changed:
+            self._embed_batch(changed, records_by_key, stats, progress, embedding)
+        if stats.added or stats.updated or gone:
             self._sweep()
+        if failure is not None:
+            raise failure
         return stats
+
+    def _needs_embedding(self, record: Doc, old: dict | None, stats: CrawlStats, gone: list[str]) -> bool:
+        if not record.text.strip():  # e.g. a section index page that only carries a cascade
+            stats.skipped.append(Skipped(record.source, record.space, record.id, "no text"))
+            if old:
+                gone.append(record.key)
+            return False
+        stats.seen += 1
+        same_text = bool(old) and old["content_hash"] == record.hash
+        # Signatures cost a millisecond a doc: an unchanged text keeps the one it has.
+        known = json.loads(old["doc"]).get("minhash") if same_text else None
+        record.minhash = known or signature(record.text)
+        if same_text and old.get("embedding") == self.embedding_signature:
+            stats.unchanged += 1
+            if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
+                self._refresh_metadata(record, old)
+            return False
+        return True
+
+    def _embed_batch(
+        self, batch: list[Doc], records_by_key: dict[str, dict], stats: CrawlStats, progress: Any, task: Any
+    ) -> None:
+        stats.chunks_embedded += self._write(batch, records_by_key)
+        for doc in batch:
+            if doc.key in records_by_key:
+                stats.updated += 1
+            else:
+                stats.added += 1
+        if task is not None:
+            progress.advance(task, len(batch))
 
     @property
     def embedding_signature(self) -> str:

@@ -71,6 +71,7 @@ class Doc:
     headings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # provenance worth showing, e.g. ignored mass edits
     permissions: list[str] = field(default_factory=list)
+    version: str = ""  # the source's change stamp (an edit time, a revision), when it has a trustworthy one
     minhash: list[int] = field(default_factory=list)  # near-duplicate signature, set by the index
     hash: str = ""
 
