@@ -124,18 +124,24 @@ def cli() -> None:
     "--source",
     default="git",
     show_default=True,
-    help="Connector: git (a docs repo or plain folder) or an installed one.",
+    help="Connector: git (a docs repo or plain folder), notion, or an installed one.",
+)
+@click.option(
+    "--full", is_flag=True, help="Re-list everything instead of what changed since the last crawl (API sources)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors.")
 @expected_errors
 @index_options
-def crawl(path: str, source: str, quiet: bool, config: Config) -> None:
-    """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave."""
+def crawl(path: str, source: str, full: bool, quiet: bool, config: Config) -> None:
+    """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave.
+
+    PATH is a folder for git, and a name for the workspace for notion.
+    """
     from .audit import crawl as run_crawl
 
     index = _index(config)
     with _progress(quiet) as progress:
-        stats = run_crawl(index, source, path, config, progress)
+        stats = run_crawl(index, source, path, config, progress, full=full)
     reasons = Counter(s.reason.split(" (")[0] for s in stats.skipped if s.reason != "no text")
     for skipped in stats.skipped:
         if skipped.reason != "no text":
@@ -145,7 +151,7 @@ def crawl(path: str, source: str, quiet: bool, config: Config) -> None:
             f"Crawled {path}: {stats.seen} docs ({stats.added} added, {stats.updated} updated, "
             f"{stats.unchanged} unchanged, {stats.removed} removed), {stats.chunks_embedded} chunks embedded"
             + (
-                f"; skipped {sum(reasons.values())} files ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})"
+                f"; skipped {sum(reasons.values())} ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})"
                 if reasons
                 else ""
             )
@@ -157,9 +163,10 @@ def probe_options(func: Callable) -> Callable:
 
     @click.option(
         "--probes",
-        "probes_path",
+        "probes_paths",
+        multiple=True,
         type=click.Path(dir_okay=False),
-        help="probes.yaml (default: ./probes.yaml if present, else generated from titles and headings).",
+        help="probes.yaml; repeat to combine files (default: ./probes.yaml if present, else generated from titles and headings).",
     )
     @click.option(
         "--probes-from",
@@ -182,7 +189,7 @@ def probe_options(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(
         *args: Any,
-        probes_path: str | None,
+        probes_paths: tuple[str, ...],
         log_path: str | None,
         top_k: int | None,
         acks_path: str,
@@ -193,8 +200,10 @@ def probe_options(func: Callable) -> Callable:
         from .suppress import load_acks
 
         probes = None
-        if probes_path or Path("probes.yaml").is_file():
-            probes = load_probes_yaml(probes_path or "probes.yaml")
+        if not probes_paths and Path("probes.yaml").is_file():
+            probes_paths = ("probes.yaml",)
+        if probes_paths:
+            probes = [probe for path in probes_paths for probe in load_probes_yaml(path)]
         if log_path:
             probes = (probes or []) + load_query_log(log_path)
         return func(*args, probes=probes, top_k=top_k, acks=load_acks(acks_path), now=_now(now_text), **kwargs)

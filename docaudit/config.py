@@ -27,6 +27,26 @@ DEFAULT_SERIES = (
 
 
 @dataclass
+class NotionSettings:
+    """`[notion]`: where the API is and how hard to lean on it. The token itself lives in `token_env`."""
+
+    token_env: str = "NOTION_TOKEN"
+    base_url: str = ""  # default: $NOTION_BASE_URL, else https://api.notion.com
+    api_version: str = "2025-09-03"  # or 2022-06-28 (databases instead of data sources)
+    owner_property: str = "Owner"  # a people property naming the owner; else the page's creator
+    requests_per_second: float = 3.0  # Notion's documented average limit
+    max_retries: int = 5  # per request, for 429, 5xx, 529 and timeouts
+    retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
+    timeout_seconds: float = 30.0
+    max_depth: int = 12  # nested blocks below this are not fetched
+    edit_overlap_minutes: int = 2  # Notion rounds edit times to the minute: re-read pages this close to a crawl
+
+
+API_VERSIONS = ("2022-06-28", "2025-09-03")
+SECTIONS = {"notion": NotionSettings}
+
+
+@dataclass
 class Config:
     index: str = ".docaudit"  # folder of the embedded Chroma index
     chroma_url: str = ""  # a Chroma server (`chroma run`) instead of the embedded index
@@ -50,6 +70,7 @@ class Config:
     mass_edit_min_files: int = 10
     mass_edit_fraction: float = 0.25
     probes_per_doc: int = 3  # generated probes: the title plus this many headings, at most
+    notion: NotionSettings = field(default_factory=NotionSettings)
     source: str = ""  # where the config was read from
 
     def max_age_for(self, path: str) -> int:
@@ -92,10 +113,29 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
 
 def _build(data: dict, source: str, text: str) -> Config:
     config = Config(source=source)
+    _fill(config, _TYPES, data, source, text, "")
+    if config.top_k < 1:
+        raise InputError(source, _line_of(text, "top_k"), "'top_k' must be at least 1")
+    if config.notion.api_version not in API_VERSIONS:
+        raise InputError(
+            source,
+            _line_of(text, "api_version"),
+            f"'notion.api_version' must be one of {', '.join(API_VERSIONS)}",
+        )
+    return config
+
+
+def _fill(target: object, types: dict[str, str], data: dict, source: str, text: str, prefix: str) -> None:
     for key, value in data.items():
-        if key not in _TYPES or key == "source":
-            raise InputError(source, _line_of(text, key), f"unknown setting '{key}'")
-        expected = _TYPES[key]
+        if key in SECTIONS and not prefix:
+            if not isinstance(value, dict):
+                raise InputError(source, _line_of(text, key), f"'{key}' must be a table ([{key}])")
+            section = getattr(target, key)
+            _fill(section, {f.name: f.type for f in fields(section)}, value, source, text, f"{key}.")
+            continue
+        if key not in types or key == "source":
+            raise InputError(source, _line_of(text, key), f"unknown setting '{prefix}{key}'")
+        expected = types[key]
         ok = {
             "int": isinstance(value, int) and not isinstance(value, bool),
             "float": isinstance(value, (int, float)) and not isinstance(value, bool),
@@ -104,11 +144,8 @@ def _build(data: dict, source: str, text: str) -> Config:
             "dict[str, int]": isinstance(value, dict) and all(isinstance(v, int) for v in value.values()),
         }[expected]
         if not ok:
-            raise InputError(source, _line_of(text, key), f"'{key}' must be {_describe(expected)}")
-        setattr(config, key, float(value) if expected == "float" else value)
-    if config.top_k < 1:
-        raise InputError(source, _line_of(text, "top_k"), "'top_k' must be at least 1")
-    return config
+            raise InputError(source, _line_of(text, key), f"'{prefix}{key}' must be {_describe(expected)}")
+        setattr(target, key, float(value) if expected == "float" else value)
 
 
 def _describe(type_name: str) -> str:

@@ -39,7 +39,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"Crawled {sample_repo}: 16 docs (16 added, 0 updated, 0 unchanged, 0 removed), 16 chunks embedded; "
-        "skipped 2 files (1 binary file, 1 not valid UTF-8)\n"
+        "skipped 2 (1 binary file, 1 not valid UTF-8)\n"
     )
     assert result.stderr == (
         "warning: skipped notes/exported-notes.md: not valid UTF-8 (byte 12)\n"
@@ -178,7 +178,10 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
         "docaudit: error: the index is empty: run `docaudit crawl PATH` first\n",
     )
     result = runner.invoke(cli, ["crawl", ".", "--source", "confluence", "--index", str(tmp_path / "i")])
-    assert (result.exit_code, result.stderr) == (2, "docaudit: error: unknown source 'confluence': available are git\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "docaudit: error: unknown source 'confluence': available are git, notion\n",
+    )
     result = runner.invoke(cli, ["docs", "--now", "yesterday", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (
         2,
