@@ -1,0 +1,513 @@
+"""Notion: every page the integration can see, with owners, edit times and verification.
+
+Discovery is `search` with the object filter, newest edit first. An incremental crawl stops
+at the saved cursor minus an overlap (Notion rounds edit times to the minute); a page whose
+edit time matches the one it was indexed with is not fetched again. `--full` re-lists
+everything, reads every database's rows too (search may miss some) and drops pages that are
+gone, trashed or no longer shared.
+
+Requests are paced client-side and retried here, not in notion-client, so that one policy
+covers 429 (honouring Retry-After), 5xx, 529 and timeouts for every call, POSTs included.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from connectors import CrawlState
+from docaudit.banners import find_banners
+from docaudit.config import Config, NotionSettings
+from docaudit.errors import DocauditError
+from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, to_utc
+
+KIND = "notion"
+DEFAULT_BASE_URL = "https://api.notion.com"
+PAGE_SIZE = 100
+MAX_RETRY_WAIT = 60.0
+RETRYABLE_STATUS = {429, 500, 502, 503, 504, 529}
+TEXT_BLOCKS = {
+    "paragraph": "",
+    "heading_1": "# ",
+    "heading_2": "## ",
+    "heading_3": "### ",
+    "bulleted_list_item": "- ",
+    "numbered_list_item": "1. ",
+    "quote": "> ",
+    "toggle": "",
+    "to_do": "",
+    "callout": "> ",
+    "code": "",
+}
+SILENT_BLOCKS = {"divider", "breadcrumb", "table_of_contents", "column_list", "column", "template"}
+STATUS_MARKERS = re.compile(r"\b(deprecated|archived|obsolete|superseded|retired)\b", re.IGNORECASE)
+NOTION_LINK = re.compile(r"\[([^\]]*)\]\(notion:[^)]+\)")
+
+
+class NotionError(DocauditError):
+    """An API answer that retrying will not fix; `status` is the HTTP status."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def space_for(target: str) -> str:
+    """The target names the workspace: docs from one workspace share a space."""
+    return target
+
+
+def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
+    settings = config.notion
+    api = NotionApi(settings)
+    try:
+        yield from _Crawl(api, target, config, state).run()
+    finally:
+        api.close()
+
+
+class NotionApi:
+    """One notion-client per crawl, paced and retried; `calls` counts requests sent."""
+
+    def __init__(self, settings: NotionSettings) -> None:
+        from notion_client import Client
+
+        token = os.environ.get(settings.token_env, "").strip()
+        if not token:
+            raise DocauditError(
+                f"Notion: no token: set {settings.token_env} to an integration token "
+                "(or name another variable with token_env under [notion])"
+            )
+        self.settings = settings
+        self.base_url = (settings.base_url or os.environ.get("NOTION_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        logger = logging.getLogger("docaudit.notion")
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+        self.client = Client(
+            auth=token,
+            base_url=self.base_url,
+            notion_version=settings.api_version,
+            timeout_ms=int(settings.timeout_seconds * 1000),
+            retry=False,
+            logger=logger,
+        )
+        self.interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0.0
+        self._last = 0.0
+        self.calls = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> dict:
+        import httpx
+        from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
+
+        attempt = 0
+        while True:
+            self._pace()
+            self.calls += 1
+            try:
+                return self.client.request(path=path, method=method, body=body, query=query)
+            except (APIResponseError, HTTPResponseError, RequestTimeoutError, httpx.TransportError) as exc:
+                status = getattr(exc, "status", None)
+                code = getattr(getattr(exc, "code", ""), "value", getattr(exc, "code", ""))  # an enum or a str
+                retryable = isinstance(exc, (RequestTimeoutError, httpx.TransportError)) or status in RETRYABLE_STATUS
+                if not retryable:
+                    raise self._explain(method, path, status, code, exc) from None
+                if attempt >= self.settings.max_retries:
+                    what = f"{status} {code}".strip() if status else _transport_problem(exc)
+                    raise NotionError(
+                        f"Notion: {method} /v1/{path} failed after {attempt + 1} attempts ({what}); "
+                        "run the crawl again to pick up where it stopped",
+                        status,
+                    ) from None
+                time.sleep(self._wait(exc, attempt))
+                attempt += 1
+
+    def _pace(self) -> None:
+        """At most `requests_per_second` on average: Notion's limit, kept before it has to say 429."""
+        if self.interval:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+
+    def _wait(self, exc: Exception, attempt: int) -> float:
+        import random
+
+        headers = getattr(exc, "headers", None)
+        retry_after = headers.get("retry-after") if headers is not None else None
+        if retry_after:
+            try:
+                return min(float(retry_after), MAX_RETRY_WAIT)
+            except ValueError:
+                pass
+        base = self.settings.retry_wait_seconds * (2**attempt)
+        return min(base / 2 + random.uniform(0, base / 2), 30.0)  # "equal jitter"
+
+    def _explain(self, method: str, path: str, status: int | None, code: str, exc: Exception) -> NotionError:
+        if status in (401, 403):
+            return NotionError(
+                f"Notion: {status} {code}: set {self.settings.token_env} to a valid "
+                "integration token, and share the pages with that integration",
+                status,
+            )
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return NotionError(f"Notion: {method} /v1/{path}: {status} {code}: {message}", status)
+
+    def paginate(self, method: str, path: str, body: dict | None = None) -> Iterator[dict]:
+        cursor = None
+        while True:
+            if method == "GET":
+                query = {"page_size": PAGE_SIZE, **({"start_cursor": cursor} if cursor else {})}
+                page = self.request(method, path, query=query)
+            else:
+                page = self.request(
+                    method,
+                    path,
+                    body={**(body or {}), "page_size": PAGE_SIZE, **({"start_cursor": cursor} if cursor else {})},
+                )
+            yield from page.get("results", [])
+            cursor = page.get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+
+class _Crawl:
+    def __init__(self, api: NotionApi, target: str, config: Config, state: CrawlState) -> None:
+        self.api = api
+        self.config = config
+        self.settings = config.notion
+        self.space = space_for(target)
+        self.state = state
+        cursor = state.cursor or {}
+        self.full = state.full or not cursor or cursor.get("api_version") != self.settings.api_version
+        self.titles: dict[str, list] = dict(cursor.get("titles") or {})  # id -> [title, parent id]
+        self.edited_through = to_utc(cursor.get("edited_through"))
+        self.users: dict[str, dict | None] = {}
+        self.users_forbidden = False
+        self.new_style = self.settings.api_version >= "2025"
+
+    def run(self) -> Iterator[Doc | Skipped | Gone]:
+        containers = self._containers()
+        since = None
+        if not self.full and self.edited_through:
+            since = self.edited_through - timedelta(minutes=self.settings.edit_overlap_minutes)
+        listed: dict[str, dict] = {}
+        for page in self.api.paginate(
+            "POST",
+            "search",
+            {
+                "filter": {"property": "object", "value": "page"},
+                "sort": {"timestamp": "last_edited_time", "direction": "descending"},
+            },
+        ):
+            if since and to_utc(page["last_edited_time"]) < since:
+                break  # sorted newest first: everything from here on is older than the last crawl
+            listed[page["id"]] = page
+        if self.full:
+            for container in containers:
+                path = (
+                    f"data_sources/{container['id']}/query" if self.new_style else f"databases/{container['id']}/query"
+                )
+                for page in self.api.paginate("POST", path, {}):
+                    listed.setdefault(page["id"], page)
+        for page in listed.values():
+            self.titles[page["id"]] = [_page_title(page), _parent_id(page)]
+        newest = max((to_utc(p["last_edited_time"]) for p in listed.values()), default=None)
+        for page in listed.values():
+            if page.get("in_trash") or page.get("archived") or page.get("is_archived"):
+                self.titles.pop(page["id"], None)
+                yield Gone(KIND, self.space, page["id"])
+                continue
+            if self.state.versions.get(page["id"]) == page["last_edited_time"]:
+                self.state.unchanged += 1
+                continue  # indexed at this edit time, after that minute had passed: unchanged
+            yield from self._page(page)
+        if self.full:
+            for page_id in sorted(set(self.state.known) - set(listed)):
+                self.titles.pop(page_id, None)
+                yield Gone(KIND, self.space, page_id)
+        through = max(filter(None, [newest, self.edited_through]), default=None)
+        self.state.next_cursor = {
+            "api_version": self.settings.api_version,
+            "edited_through": iso(through),
+            "titles": self.titles,
+        }
+
+    def _containers(self) -> list[dict]:
+        """Databases (2022-06-28) or data sources (2025-09-03): few, listed whole every crawl for breadcrumbs."""
+        value = "data_source" if self.new_style else "database"
+        found = list(self.api.paginate("POST", "search", {"filter": {"property": "object", "value": value}}))
+        for container in found:
+            title = _plain(container.get("title"))
+            if self.new_style:
+                parent = _parent_id({"parent": container.get("database_parent") or {}})
+                database_id = (container.get("parent") or {}).get("database_id")
+                if database_id:
+                    self.titles[database_id] = [title, parent]
+            else:
+                parent = _parent_id(container)
+            self.titles[container["id"]] = [title, parent]
+        return [c for c in found if not (c.get("in_trash") or c.get("archived"))]
+
+    # --- one page ---------------------------------------------------------------------
+
+    def _page(self, page: dict) -> Iterator[Doc | Skipped | Gone]:
+        page_id = page["id"]
+        title = _page_title(page) or "Untitled"
+        unknown: list[tuple[str, str]] = []
+        lines = [f"# {title}", ""]
+        lines += self._property_lines(page)
+        try:
+            lines += self._blocks(page_id, 0, {page_id}, unknown)
+        except NotionError as exc:
+            if exc.status != 404:
+                raise
+            yield Gone(KIND, self.space, page_id)  # trashed or unshared since it was listed
+            return
+        for block_id, kind in unknown:
+            yield Skipped(KIND, self.space, f"{title} (block {block_id})", f"unsupported Notion block '{kind}'")
+        linked = "\n".join(lines).strip() + "\n"
+        markers = [_plain_marker(m) for m in find_banners("", linked)]
+        markers += self._property_markers(page)
+        text = NOTION_LINK.sub(r"\1", linked)
+        edited = to_utc(page["last_edited_time"])
+        owner, no_owner = self._owner(page)
+        notes = [no_owner] if no_owner else []
+        if unknown:
+            notes.append(f"{len(unknown)} unsupported blocks skipped")
+        settled = edited and datetime.now(timezone.utc) - edited > timedelta(minutes=self.settings.edit_overlap_minutes)
+        yield Doc(
+            source=KIND,
+            space=self.space,
+            id=page_id,
+            title=title,
+            text=text,
+            path=self._breadcrumb(page_id),
+            url=page.get("url", ""),
+            owner=owner,
+            last_modified=edited,
+            created=to_utc(page.get("created_time")),
+            markers=markers,
+            headings=[NOTION_LINK.sub(r"\1", line.lstrip("#").strip()) for line in lines if re.match(r"#{2,3} ", line)],
+            notes=notes,
+            # Within the edit-time overlap another edit can share this minute: no stamp, read again next time.
+            version=page["last_edited_time"] if settled else "",
+        )
+
+    def _blocks(self, block_id: str, depth: int, visited: set[str], unknown: list) -> list[str]:
+        if depth >= self.settings.max_depth:
+            return []
+        lines: list[str] = []
+        indent = "  " * depth
+        for block in self.api.paginate("GET", f"blocks/{block_id}/children"):
+            kind = block.get("type", "")
+            data = block.get(kind) or {}
+            children_of = block["id"] if block.get("has_children") else None
+            if kind in TEXT_BLOCKS:
+                text = _rich(data.get("rich_text"))
+                if kind == "to_do":
+                    text = f"[{'x' if data.get('checked') else ' '}] {text}"
+                elif kind == "callout":
+                    emoji = (data.get("icon") or {}).get("emoji", "")
+                    text = f"{emoji} {text}".strip()
+                elif kind == "code":
+                    text = f"```{data.get('language', '')}\n{text}\n```"
+                prefix = TEXT_BLOCKS[kind]
+                lines.append(f"{prefix}{text}" if prefix.startswith("#") else f"{indent}{prefix}{text}")
+            elif kind == "table_row":
+                lines.append(indent + " | ".join(_rich(cell) for cell in data.get("cells", [])))
+            elif kind == "table":
+                pass  # its rows are its children
+            elif kind == "synced_block":
+                source = (data.get("synced_from") or {}).get("block_id")
+                children_of = source or children_of
+            elif kind == "child_page":
+                lines.append(f"{indent}[{data.get('title', 'Untitled')}](notion:{block['id']})")
+                children_of = None  # a page of its own, crawled on its own
+            elif kind == "child_database":
+                lines.append(f"{indent}{data.get('title', 'Untitled database')}")
+                children_of = None
+            elif kind in ("bookmark", "embed", "link_preview"):
+                caption = _rich(data.get("caption"))
+                lines.append(f"{indent}{caption + ': ' if caption else ''}{data.get('url', '')}")
+            elif kind in ("image", "file", "pdf", "video", "audio"):
+                caption = _rich(data.get("caption"))
+                if caption:
+                    lines.append(f"{indent}{caption}")
+            elif kind == "link_to_page":
+                target = data.get(data.get("type", ""), "")
+                title = (self.titles.get(target) or ["a linked page"])[0]
+                lines.append(f"{indent}[{title}](notion:{target})")
+            elif kind == "equation":
+                lines.append(f"{indent}{data.get('expression', '')}")
+            elif kind not in SILENT_BLOCKS:
+                unknown.append((block["id"], kind))
+                continue
+            if children_of and children_of not in visited:  # a synced block pointing back at its page stops here
+                visited.add(children_of)
+                lines += self._blocks(children_of, depth + 1, visited, unknown)
+        return lines
+
+    def _property_lines(self, page: dict) -> list[str]:
+        """Database rows carry their facts in properties: render them as text so they are searchable."""
+        lines = []
+        for name, prop in (page.get("properties") or {}).items():
+            kind = prop.get("type")
+            if kind in ("title", "verification", "created_time", "last_edited_time", "created_by", "last_edited_by"):
+                continue
+            value = self._property_text(prop)
+            if value:
+                lines.append(f"{name}: {value}")
+        return lines + [""] if lines else []
+
+    def _property_text(self, prop: dict) -> str:
+        kind = prop.get("type", "")
+        value = prop.get(kind)
+        if kind in ("rich_text",):
+            return _rich(value)
+        if kind in ("select", "status"):
+            return (value or {}).get("name", "")
+        if kind == "multi_select":
+            return ", ".join(v.get("name", "") for v in value or [])
+        if kind == "people":
+            return ", ".join(filter(None, (self._person(p).name for p in value or [])))
+        if kind == "date":
+            return " to ".join(filter(None, [(value or {}).get("start"), (value or {}).get("end")]))
+        if kind in ("number", "url", "email", "phone_number"):
+            return "" if value is None else str(value)
+        if kind == "checkbox":
+            return "yes" if value else "no"
+        if kind == "formula":
+            inner = value or {}
+            return str(inner.get(inner.get("type", ""), "") or "")
+        if kind == "unique_id":
+            return f"{(value or {}).get('prefix') or ''}-{(value or {}).get('number')}".lstrip("-")
+        return ""
+
+    def _property_markers(self, page: dict) -> list[Marker]:
+        markers = []
+        for name, prop in (page.get("properties") or {}).items():
+            kind = prop.get("type")
+            if kind == "verification":
+                verification = prop.get("verification") or {}
+                end = ((verification.get("date") or {}).get("end")) or None
+                if verification.get("state") in ("verified", "expired") and end:
+                    by = self._person(verification["verified_by"]).label() if verification.get("verified_by") else ""
+                    source = f"Notion verification{' by ' + by if by else ''}"
+                    markers.append(Marker("review_by", to_utc(end).date().isoformat(), source))
+            elif kind in ("select", "status"):
+                value = (prop.get(kind) or {}).get("name", "")
+                match = STATUS_MARKERS.search(value)
+                if match:
+                    marker = "archived" if match.group(1).lower() == "archived" else "deprecated"
+                    markers.append(Marker(marker, value, f"Notion property {name}"))
+        return markers
+
+    def _owner(self, page: dict) -> tuple[Owner | None, str]:
+        """The owner, else why there is none (for the missing-owner finding)."""
+        name = self.settings.owner_property
+        prop = (page.get("properties") or {}).get(name)
+        why = [f"no {name} property" if prop is None else f"{name} names no person"]
+        if prop and prop.get("type") == "people":
+            for person in prop.get("people") or []:
+                owner = self._person(person, f"Notion property {name}")
+                if owner.name or owner.email:
+                    return owner, ""
+        creator = page.get("created_by")
+        if creator:
+            owner = self._person(creator, "created_by")
+            if owner.name or owner.email:
+                return owner, ""
+            user = self.users.get(creator.get("id", "")) or {}
+            why.append(
+                f"the creator, {user.get('name') or 'unknown'}, is a bot"
+                if user.get("type") == "bot"
+                else "the creator is unknown"
+            )
+        return None, "no owner: " + "; ".join(why)
+
+    def _person(self, ref: dict, via: str = "") -> Owner:
+        """A user reference as an owner: resolved once per crawl through the users API; bots are nobody."""
+        user_id = ref.get("id", "")
+        if "type" not in ref and user_id not in self.users and not self.users_forbidden:
+            self.users[user_id] = self._fetch_user(user_id)
+        user = ref if "type" in ref else self.users.get(user_id)
+        if user is None:
+            return Owner(name=f"Notion user {user_id[:8]}", via=via) if self.users_forbidden else Owner(via=via)
+        if user.get("type") == "bot":
+            return Owner(via=via)
+        return Owner(user.get("name") or "", (user.get("person") or {}).get("email", ""), via)
+
+    def _fetch_user(self, user_id: str) -> dict | None:
+        try:
+            return self.api.request("GET", f"users/{user_id}")
+        except NotionError as exc:
+            if exc.status == 403:  # the integration may not read user information: owners stay ids
+                self.users_forbidden = True
+            elif exc.status != 404:  # 404: a user who left the workspace
+                raise
+            return None
+
+    def _breadcrumb(self, page_id: str) -> str:
+        names, seen = [], set()
+        current = page_id
+        while current and current in self.titles and current not in seen:
+            seen.add(current)
+            title, parent = self.titles[current]
+            names.append((title or "Untitled").replace("/", "-"))
+            current = parent
+        return "/".join(reversed(names))
+
+
+def _plain_marker(marker: Marker) -> Marker:
+    """A banner's quote without link syntax; a successor link as the page id."""
+    if marker.kind == "superseded_by":
+        return Marker(marker.kind, marker.value.removeprefix("notion:"), marker.source)
+    return Marker(marker.kind, NOTION_LINK.sub(r"\1", marker.value), marker.source)
+
+
+def _transport_problem(exc: Exception) -> str:
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "timed out"
+    if "Connect" in name:
+        return "could not connect"
+    return f"connection failed: {name}"
+
+
+def _rich(items: Any) -> str:
+    """Plain text; a page mention becomes a link so a "superseded by @Page" banner can name its successor."""
+    parts = []
+    for item in items or []:
+        mention = item.get("mention") or {}
+        if mention.get("type") == "page":
+            parts.append(f"[{item.get('plain_text', '')}](notion:{mention['page']['id']})")
+        else:
+            parts.append(item.get("plain_text", ""))
+    return "".join(parts)
+
+
+def _plain(items: Any) -> str:
+    return _rich(items).strip()
+
+
+def _page_title(page: dict) -> str:
+    for prop in (page.get("properties") or {}).values():
+        if prop.get("type") == "title":
+            return _plain(prop.get("title"))
+    return ""
+
+
+def _parent_id(obj: dict) -> str | None:
+    parent = obj.get("parent") or {}
+    kind = parent.get("type")
+    if kind in ("page_id", "database_id", "block_id", "data_source_id"):
+        return parent.get(kind)
+    return None
