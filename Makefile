@@ -22,7 +22,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python fixtures/make_sample.py $(SAMPLE) >/dev/null
 	$(BIN)/docaudit crawl $(SAMPLE) $(DEMO)
-	$(BIN)/docaudit audit $(DEMO) --probes fixtures/probes.yaml --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
+	$(BIN)/python fixtures/serve.py --notion fixtures/notion/workspace.yaml -- $(BIN)/docaudit crawl acme-wiki --source notion $(DEMO)
+	$(BIN)/docaudit audit $(DEMO) --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
 
 test: $(STAMP)
