@@ -25,11 +25,11 @@ from docaudit.banners import find_banners
 from docaudit.config import Config, NotionSettings
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, to_utc
+from docaudit.retry import GaveUp, retry_after_seconds, with_retries
 
 KIND = "notion"
 DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100
-MAX_RETRY_WAIT = 60.0
 RETRYABLE_STATUS = {429, 500, 502, 503, 504, 529}
 TEXT_BLOCKS = {
     "paragraph": "",
@@ -104,30 +104,31 @@ class NotionApi:
         self.client.close()
 
     def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> dict:
-        import httpx
-        from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
+        from notion_client.errors import APIResponseError, HTTPResponseError
 
-        attempt = 0
-        while True:
+        def once() -> dict:
             self._pace()
             self.calls += 1
-            try:
-                return self.client.request(path=path, method=method, body=body, query=query)
-            except (APIResponseError, HTTPResponseError, RequestTimeoutError, httpx.TransportError) as exc:
-                status = getattr(exc, "status", None)
-                code = getattr(getattr(exc, "code", ""), "value", getattr(exc, "code", ""))  # an enum or a str
-                retryable = isinstance(exc, (RequestTimeoutError, httpx.TransportError)) or status in RETRYABLE_STATUS
-                if not retryable:
-                    raise self._explain(method, path, status, code, exc) from None
-                if attempt >= self.settings.max_retries:
-                    what = f"{status} {code}".strip() if status else _transport_problem(exc)
-                    raise NotionError(
-                        f"Notion: {method} /v1/{path} failed after {attempt + 1} attempts ({what}); "
-                        "run the crawl again to pick up where it stopped",
-                        status,
-                    ) from None
-                time.sleep(self._wait(exc, attempt))
-                attempt += 1
+            return self.client.request(path=path, method=method, body=body, query=query)
+
+        try:
+            return with_retries(
+                once,
+                retryable=_retryable,
+                retry_after=_retry_after,
+                max_retries=self.settings.max_retries,
+                first_wait=self.settings.retry_wait_seconds,
+            )
+        except GaveUp as exc:
+            status = getattr(exc.last, "status", None)
+            what = f"{status} {_code(exc.last)}" if status else _transport_problem(exc.last)
+            raise NotionError(
+                f"Notion: {method} /v1/{path} failed after {exc.attempts} attempts ({what}); "
+                "run the crawl again to pick up where it stopped",
+                status,
+            ) from None
+        except (APIResponseError, HTTPResponseError) as exc:
+            raise self._explain(method, path, exc.status, _code(exc), exc) from None
 
     def _pace(self) -> None:
         """At most `requests_per_second` on average: Notion's limit, kept before it has to say 429."""
@@ -136,19 +137,6 @@ class NotionApi:
             if wait > 0:
                 time.sleep(wait)
             self._last = time.monotonic()
-
-    def _wait(self, exc: Exception, attempt: int) -> float:
-        import random
-
-        headers = getattr(exc, "headers", None)
-        retry_after = headers.get("retry-after") if headers is not None else None
-        if retry_after:
-            try:
-                return min(float(retry_after), MAX_RETRY_WAIT)
-            except ValueError:
-                pass
-        base = self.settings.retry_wait_seconds * (2**attempt)
-        return min(base / 2 + random.uniform(0, base / 2), 30.0)  # "equal jitter"
 
     def _explain(self, method: str, path: str, status: int | None, code: str, exc: Exception) -> NotionError:
         if status in (401, 403):
@@ -471,6 +459,25 @@ def _plain_marker(marker: Marker) -> Marker:
     if marker.kind == "superseded_by":
         return Marker(marker.kind, marker.value.removeprefix("notion:"), marker.source)
     return Marker(marker.kind, NOTION_LINK.sub(r"\1", marker.value), marker.source)
+
+
+def _retryable(exc: BaseException) -> bool:
+    import httpx
+    from notion_client.errors import RequestTimeoutError
+
+    return (
+        isinstance(exc, (RequestTimeoutError, httpx.TransportError)) or getattr(exc, "status", None) in RETRYABLE_STATUS
+    )
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(exc, "headers", None)
+    return retry_after_seconds(headers.get("retry-after")) if headers is not None else None
+
+
+def _code(exc: BaseException) -> str:
+    code = getattr(exc, "code", "")
+    return str(getattr(code, "value", code))  # an enum member or a plain string
 
 
 def _transport_problem(exc: Exception) -> str:

@@ -1,0 +1,66 @@
+"""One retry policy for every API connector: bounded attempts, jittered exponential backoff,
+and the server's Retry-After when it gives one (tenacity does the looping)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+T = TypeVar("T")
+MAX_WAIT_SECONDS = 60.0  # a Retry-After longer than this is a cap, not a plan
+
+
+class GaveUp(Exception):
+    """Every attempt failed with a retryable error; `last` is the final one."""
+
+    def __init__(self, last: BaseException, attempts: int) -> None:
+        super().__init__(str(last))
+        self.last = last
+        self.attempts = attempts
+
+
+def with_retries(
+    call: Callable[[], T],
+    *,
+    retryable: Callable[[BaseException], bool],
+    retry_after: Callable[[BaseException], float | None],
+    max_retries: int,
+    first_wait: float,
+) -> T:
+    """`call()`, again after a retryable error, at most `max_retries` more times; then `GaveUp`.
+
+    Errors that are not retryable propagate at once, unchanged.
+    """
+    jitter = wait_random_exponential(multiplier=first_wait, max=30.0)
+
+    def wait(state: RetryCallState) -> float:
+        hinted = retry_after(state.outcome.exception()) if state.outcome else None
+        return min(hinted, MAX_WAIT_SECONDS) if hinted is not None else jitter(state)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(max_retries + 1), retry=retry_if_exception(retryable), wait=wait, reraise=True
+    )
+    try:
+        return retrying(call)
+    except Exception as exc:
+        if retryable(exc):
+            raise GaveUp(exc, retrying.statistics.get("attempt_number", max_retries + 1)) from None
+        raise
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (the HTTP-date form counts from now)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        from time import time
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+        except (TypeError, ValueError):
+            return None
