@@ -16,7 +16,6 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -27,6 +26,7 @@ from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+from docaudit.text import html_to_text, title_and_headings
 
 KIND = "git"
 EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm"}
@@ -341,59 +341,6 @@ def _ignores(meta: dict, text: str) -> list[Marker]:
 # --- titles and text ---------------------------------------------------------------------
 
 
-class _HTMLText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self.headings: list[str] = []
-        self._stack: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self._stack.append(tag)
-        if tag in ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "section", "article"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._stack:
-            if self._stack.pop() == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        current = self._stack[-1] if self._stack else ""
-        if current in ("script", "style"):
-            return
-        if current == "title":
-            self.title += data.strip()
-            return
-        if current in ("h1", "h2", "h3") and data.strip():
-            self.headings.append(data.strip())
-        self.parts.append(data)
-
-
-def _title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
-    lines = body.splitlines()
-    headings: list[str] = []
-    if suffix in (".md", ".mdx", ".markdown"):
-        in_code = False
-        for line in lines:
-            if line.lstrip().startswith(("```", "~~~")):
-                in_code = not in_code
-            elif not in_code and (m := re.match(r"^(#{1,3})\s+(.+?)\s*#*\s*$", line)):
-                headings.append(m.group(2))
-    elif suffix == ".rst":
-        for above, below in zip(lines, lines[1:]):
-            if (
-                above.strip()
-                and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}\s*", below)
-                and len(below.strip()) >= len(above.strip())
-            ):
-                headings.append(above.strip())
-    elif suffix in (".adoc", ".asciidoc"):
-        headings = [m.group(2) for line in lines if (m := re.match(r"^(={1,3})\s+(.+)$", line))]
-    return (headings[0] if headings else ""), headings[1:]
-
-
 def _build_doc(
     space: str,
     rel: str,
@@ -413,12 +360,9 @@ def _build_doc(
         if problem:
             notes.append(problem)
     if suffix in (".html", ".htm"):
-        parser = _HTMLText()
-        parser.feed(text)
-        body = re.sub(r"\n\s*\n+", "\n\n", "".join(parser.parts)).strip()
-        title, headings = parser.title or (parser.headings[0] if parser.headings else ""), parser.headings[1:]
+        body, title, headings = html_to_text(text)
     else:
-        title, headings = _title_and_headings(suffix, body)
+        title, headings = title_and_headings(suffix, body)
     title = str(meta.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
 
     markers = _markers_from(meta, "frontmatter", rel)
