@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from .config import Config
 from .duplicates import signature
 from .errors import DocauditError
-from .records import Doc, Gone, Skipped, iso
+from .records import Doc, Gone, Skipped, Touched, iso
 
 if TYPE_CHECKING:
     import numpy as np
@@ -230,7 +230,10 @@ class Index:
     # --- writing ----------------------------------------------------------------------
 
     def apply(
-        self, records: Iterable[Doc | Skipped | Gone], progress: Any = None, existing: dict[str, dict] | None = None
+        self,
+        records: Iterable[Doc | Skipped | Gone | Touched],
+        progress: Any = None,
+        existing: dict[str, dict] | None = None,
     ) -> CrawlStats:
         """Index what a connector yields: embed new and changed docs, drop gone ones.
 
@@ -252,6 +255,8 @@ class Index:
                 elif isinstance(record, Gone):
                     if record.key in records_by_key:
                         gone.append(record.key)
+                elif isinstance(record, Touched):
+                    self._touch(record, records_by_key.get(record.key), stats)
                 elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
                     changed.append(record)
                     # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
@@ -269,6 +274,17 @@ class Index:
         if failure is not None:
             raise failure
         return stats
+
+    def _touch(self, record: Touched, old: dict | None, stats: CrawlStats) -> None:
+        if old is None:
+            return
+        doc = Doc.from_record(json.loads(old["doc"]))
+        for name, value in record.changes.items():
+            setattr(doc, name, value)
+        stats.seen += 1
+        stats.unchanged += 1
+        if _doc_json(doc) != old["doc"]:
+            self._refresh_metadata(doc, old)
 
     def _needs_embedding(self, record: Doc, old: dict | None, stats: CrawlStats, gone: list[str]) -> bool:
         if not record.text.strip():  # e.g. a section index page that only carries a cascade

@@ -133,6 +133,21 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Touched:
+    """A doc whose text the source says is unchanged but whose metadata may not be (a permission
+    change, a new owner): the index updates the record without reading or embedding anything."""
+
+    source: str
+    space: str
+    id: str
+    changes: dict = field(default_factory=dict)  # Doc field -> new value: owner, permissions, path, url, title
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.space}:{self.id}"
+
+
+@dataclass(frozen=True)
 class Gone:
     """A doc the source no longer has; the index drops it."""
 
