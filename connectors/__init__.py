@@ -2,7 +2,7 @@
 
 A connector is a module (or any object) with a ``KIND`` string and a generator
 
-    crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]
+    crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone | Touched]
 
 It reads ``state.cursor`` (what it saved after the last complete crawl), ``state.known``
 (doc id -> content hash already indexed), ``state.versions`` (doc id -> the change stamp the
@@ -24,7 +24,7 @@ from typing import Any
 
 from docaudit.errors import DocauditError
 
-BUILTIN = {"git": "connectors.gitrepo", "notion": "connectors.notion"}
+BUILTIN = {"git": "connectors.gitrepo", "notion": "connectors.notion", "gdrive": "connectors.gdrive"}
 ENTRY_POINT_GROUP = "docaudit.connectors"
 
 

@@ -42,8 +42,28 @@ class NotionSettings:
     edit_overlap_minutes: int = 2  # Notion rounds edit times to the minute: re-read pages this close to a crawl
 
 
+@dataclass
+class DriveSettings:
+    """`[gdrive]`: which credentials, which part of Drive, how to read it. No secret is a setting."""
+
+    credentials: str = (
+        ""  # a service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS
+    )
+    subject: str = ""  # a user the service account acts for (domain-wide delegation)
+    api_endpoint: str = ""  # default: $GDRIVE_API_ENDPOINT, else Google's
+    folders: list[str] = field(default_factory=list)  # folder ids to crawl, recursively; empty: everything visible
+    drive_id: str = ""  # one shared drive only
+    shared_drives: bool = True  # with no drive_id or folders: include every shared drive the account can see
+    export_sheets: bool = False  # Sheets as CSV
+    max_export_bytes: int = 10_000_000  # Drive refuses to export more; uploads larger than this are skipped too
+    archive_folders: list[str] = field(default_factory=lambda: ["archive", "archived", "old", "deprecated", "obsolete"])
+    max_retries: int = 5
+    retry_wait_seconds: float = 1.0
+    timeout_seconds: float = 60.0
+
+
 API_VERSIONS = ("2022-06-28", "2025-09-03")
-SECTIONS = {"notion": NotionSettings}
+SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings}
 
 
 @dataclass
@@ -71,6 +91,7 @@ class Config:
     mass_edit_fraction: float = 0.25
     probes_per_doc: int = 3  # generated probes: the title plus this many headings, at most
     notion: NotionSettings = field(default_factory=NotionSettings)
+    gdrive: DriveSettings = field(default_factory=DriveSettings)
     source: str = ""  # where the config was read from
 
     def max_age_for(self, path: str) -> int:
@@ -137,6 +158,7 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             raise InputError(source, _line_of(text, key), f"unknown setting '{prefix}{key}'")
         expected = types[key]
         ok = {
+            "bool": isinstance(value, bool),
             "int": isinstance(value, int) and not isinstance(value, bool),
             "float": isinstance(value, (int, float)) and not isinstance(value, bool),
             "str": isinstance(value, str),
@@ -150,6 +172,7 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
 
 def _describe(type_name: str) -> str:
     return {
+        "bool": "true or false",
         "int": "a whole number",
         "float": "a number",
         "str": "a string",

@@ -180,7 +180,7 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
     result = runner.invoke(cli, ["crawl", ".", "--source", "confluence", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (
         2,
-        "docaudit: error: unknown source 'confluence': available are git, notion\n",
+        "docaudit: error: unknown source 'confluence': available are gdrive, git, notion\n",
     )
     result = runner.invoke(cli, ["docs", "--now", "yesterday", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (

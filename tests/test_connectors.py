@@ -35,5 +35,5 @@ def test_third_party_connector_loads_from_the_entry_point_group(tmp_path, monkey
 
 
 def test_unknown_connector_names_the_available_ones():
-    with pytest.raises(DocauditError, match="unknown source 'nope': available are git"):
+    with pytest.raises(DocauditError, match="unknown source 'nope': available are gdrive, git, notion$"):
         connectors.get("nope")
