@@ -23,7 +23,8 @@ demo: $(STAMP)
 	$(BIN)/python fixtures/make_sample.py $(SAMPLE) >/dev/null
 	$(BIN)/docaudit crawl $(SAMPLE) $(DEMO)
 	$(BIN)/python fixtures/serve.py --notion fixtures/notion/workspace.yaml -- $(BIN)/docaudit crawl acme-wiki --source notion $(DEMO)
-	$(BIN)/docaudit audit $(DEMO) --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
+	$(BIN)/python fixtures/serve.py --gdrive fixtures/gdrive/drive.yaml -- $(BIN)/docaudit crawl acme-drive --source gdrive $(DEMO)
+	$(BIN)/docaudit audit $(DEMO) --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
 
 test: $(STAMP)
