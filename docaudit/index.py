@@ -142,7 +142,9 @@ class Index:
                     "start it with `chroma run` or drop --chroma-url"
                 ) from None
         else:
-            path = Path(self.config.index)
+            # Absolute: chromadb caches one client per path string in a process, and ".docaudit"
+            # means another folder after a chdir.
+            path = Path(self.config.index).resolve()
             path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         return self._client
