@@ -431,7 +431,7 @@ class _Crawl:
             return Owner(name=f"Notion user {user_id[:8]}", via=via) if self.users_forbidden else Owner(via=via)
         if user.get("type") == "bot":
             return Owner(via=via)
-        return Owner(user.get("name") or "", (user.get("person") or {}).get("email", ""), via)
+        return Owner(user.get("name") or "", (user.get("person") or {}).get("email", ""), via, f"notion:{user_id}")
 
     def _fetch_user(self, user_id: str) -> dict | None:
         try:

@@ -57,6 +57,7 @@ class AuditResult:
     rankings: list[Ranking]
     suppressed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why (ignore marker, ack)
     hidden: dict[str, int] = field(default_factory=dict)  # why findings were left out of `findings` -> how many
+    acknowledged: list[Finding] = field(default_factory=list)  # the suppressed findings themselves, for reports
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k."""
@@ -102,7 +103,8 @@ def audit(
     why = suppressions(findings, acks, now)
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}
-    return AuditResult(kept, docs, currency, probes, rankings, why, hidden)
+    acknowledged = [f for f in findings if f.fingerprint in why]
+    return AuditResult(kept, docs, currency, probes, rankings, why, hidden, acknowledged)
 
 
 def gate(

@@ -20,6 +20,7 @@ from .reports import FORMATS
 from .suppress import ACKS_FILE, BASELINE_FILE
 
 FAIL_ON = ["note", "warning", "error", "never"]
+REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
 
 
 def _fail(message: str) -> None:
@@ -399,6 +400,99 @@ def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: da
         ]
         table.add_row(*([f"{risks[key].score:g}", *cells] if risks is not None else cells))
     click.echo(to_text(table, f"{len(ordered)} docs"))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False),
+    help="Default: docaudit-report.html, .md or .json.",
+)
+@expected_errors
+@probe_options
+@index_options
+def report(
+    fmt: str, output_path: str | None, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config
+) -> None:
+    """Write a report for people: one self-contained HTML page (or Markdown, or JSON with a schema)."""
+    from .audit import audit as run_audit
+    from .reports import render
+
+    result = run_audit(_index(config), config, now, probes, top_k, acks)
+    path = Path(output_path or f"docaudit-report.{REPORT_EXTENSIONS[fmt]}")
+    path.write_text(render(result, fmt, now) + "\n", encoding="utf-8")
+    click.echo(
+        f"Wrote {path}: {len(result.findings)} findings, {len(result.acknowledged)} acknowledged, "
+        f"{len(result.docs)} docs"
+    )
+
+
+@cli.command()
+@click.argument("doc")
+@click.option("--rule", required=True, help="The rule whose finding on DOC is accepted.")
+@click.option(
+    "--until", "until_text", required=True, metavar="DATE", help="Until when (YYYY-MM-DD); then it comes back."
+)
+@click.option("--reason", required=True, help="Why: the next reader of the file will want to know.")
+@click.option("--acks", "acks_path", type=click.Path(dir_okay=False), default=ACKS_FILE, show_default=True)
+@expected_errors
+def ack(doc: str, rule: str, until_text: str, reason: str, acks_path: str) -> None:
+    """Acknowledge a finding on DOC (its path or key) until a date: it stays out of digests and gates."""
+    from datetime import date
+
+    from .suppress import add_ack
+
+    try:
+        until = date.fromisoformat(until_text)
+    except ValueError:
+        raise click.BadParameter(f"'{until_text}' is not a date such as 2027-01-31", param_hint="--until") from None
+    done = add_ack(acks_path, doc, rule, until, reason)
+    click.echo(f"{done.capitalize()} in {acks_path}: {rule} on {doc.strip('/')} until {until.isoformat()}")
+
+
+@cli.command()
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default="digests", show_default=True, help="Where digests go."
+)
+@click.option("--send", is_flag=True, help="Send what is queued in OUT/outbox by SMTP ([smtp] in config).")
+@expected_errors
+@probe_options
+@index_options
+def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config) -> None:
+    """One digest per owner (.md, .html, .eml) with only what is new or changed since their last one."""
+    from . import digest as digests
+    from . import mail
+    from .audit import audit as run_audit
+    from .identity import Identities
+
+    result = run_audit(_index(config), config, now, probes, top_k, acks)
+    folder = Path(out_dir)
+    identities = Identities(config)
+    state = digests.load_state(folder)
+    built, orphans = digests.build(result.findings, identities, state, now)
+    written = mail.write(built, folder, now, config.smtp.sender, config.report_url)
+    digests.save_state(folder, digests.remember(state, built, result.findings, identities))
+    for item in built:
+        if item.items:
+            new = sum(1 for i in item.items if i.status == "new")
+            click.echo(
+                f"{item.person.label()}: {len(item.items)} items ({new} new, {len(item.items) - new} changed), "
+                f"{item.unchanged} unchanged left out -> {folder / item.file_stem}.md"
+            )
+    quiet_owners = sum(1 for item in built if not item.items)
+    click.echo(
+        f"Wrote {len(written)} digests to {folder}"
+        + (f"; {quiet_owners} owners have nothing new" if quiet_owners else "")
+        + (f"; {len(orphans)} findings have no owner and no fallback_owners entry" if orphans else "")
+    )
+    if send:
+        sent, queued, problem = mail.send_outbox(folder, config.smtp)
+        click.echo(f"Sent {sent} digests" + (f"; {queued} stay queued in {folder / 'outbox'}" if queued else ""))
+        if problem:
+            _fail(f"sending failed: {problem}; the digests stay in {folder / 'outbox'} and go out on the next --send")
 
 
 def main() -> None:

@@ -62,8 +62,21 @@ class DriveSettings:
     timeout_seconds: float = 60.0
 
 
+@dataclass
+class SmtpSettings:
+    """`[smtp]`: where `docaudit digest --send` hands its mail. The password lives in `password_env`."""
+
+    host: str = ""
+    port: int = 587
+    starttls: bool = True
+    user: str = ""
+    password_env: str = "DOCAUDIT_SMTP_PASSWORD"
+    sender: str = "docaudit@localhost"
+    timeout_seconds: float = 30.0
+
+
 API_VERSIONS = ("2022-06-28", "2025-09-03")
-SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings}
+SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings, "smtp": SmtpSettings}
 
 
 @dataclass
@@ -90,7 +103,13 @@ class Config:
     mass_edit_min_files: int = 10
     mass_edit_fraction: float = 0.25
     probes_per_doc: int = 3  # generated probes: the title plus this many headings, at most
+    # One person across sources: canonical email = [other emails, names, source ids such as "notion:<user id>"].
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    # Who gets the digest items of unowned docs: "source" or "source:path prefix" = email; the longest match wins.
+    fallback_owners: dict[str, str] = field(default_factory=dict)
+    report_url: str = ""  # where the team publishes the HTML report; digests link to it
     notion: NotionSettings = field(default_factory=NotionSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     gdrive: DriveSettings = field(default_factory=DriveSettings)
     source: str = ""  # where the config was read from
 
@@ -164,6 +183,9 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             "str": isinstance(value, str),
             "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
             "dict[str, int]": isinstance(value, dict) and all(isinstance(v, int) for v in value.values()),
+            "dict[str, str]": isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+            "dict[str, list[str]]": isinstance(value, dict)
+            and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()),
         }[expected]
         if not ok:
             raise InputError(source, _line_of(text, key), f"'{prefix}{key}' must be {_describe(expected)}")
@@ -178,6 +200,8 @@ def _describe(type_name: str) -> str:
         "str": "a string",
         "list[str]": "a list of strings",
         "dict[str, int]": "a table of path prefix = days",
+        "dict[str, str]": "a table of strings",
+        "dict[str, list[str]]": "a table of lists of strings",
     }[type_name]
 
 

@@ -39,6 +39,7 @@ class Owner:
     name: str = ""
     email: str = ""
     via: str = ""  # where the owner came from: frontmatter, CODEOWNERS:<line>, last committer
+    id: str = ""  # the source's own id for the person, e.g. notion:<user id>, when it has one
 
     def label(self) -> str:
         if self.name and self.email:
@@ -116,6 +117,11 @@ class Doc:
         data["last_modified"] = to_utc(data.get("last_modified"))
         data["created"] = to_utc(data.get("created"))
         return cls(text="", **data)
+
+
+def safe_url(url: str) -> str:
+    """The url if it is a web or mail link; reports never turn anything else (javascript:, data:) into a link."""
+    return url if url.lower().startswith(("https://", "http://", "mailto:")) else ""
 
 
 def iso(value: datetime | None) -> str | None:

@@ -107,3 +107,31 @@ def load_baseline(path: str | Path) -> set[str]:
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise InputError(name, None, "not a docaudit baseline (expected a 'findings' list)")
     return {e["fingerprint"] for e in data["findings"] if isinstance(e, dict) and "fingerprint" in e}
+
+
+def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> str:
+    """Acknowledge a finding in the file meant to be committed; one entry per doc and rule. Says what it did."""
+    if rule not in RULES:
+        raise InputError(str(path), None, f"unknown rule '{rule}' (rules: {', '.join(RULES)})")
+    load_acks(path)  # a malformed file fails here, with its line, before anything is written
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else None
+    entries = (data.get("acks") if isinstance(data, dict) else data) or []
+    doc = doc.strip("/")
+    entry = {"doc": doc, "rule": rule, "until": until.isoformat(), "reason": reason}
+    done = "added"
+    for i, old in enumerate(entries):
+        if str(old.get("doc", "")).strip("/") == doc and old.get("rule") == rule:
+            entries[i], done = entry, "updated"
+            break
+    else:
+        entries.append(entry)
+    header = (
+        "# Findings the team has seen and accepted, each until a date. Commit this file.\n"
+        "# Written by `docaudit ack`; edit by hand as you like.\n"
+    )
+    Path(path).write_text(
+        header + yaml.safe_dump({"acks": entries}, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    return done

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..audit import AuditResult
 from ..errors import DocauditError
-from . import github, json_report, junit, markdown, sarif, table
+from . import github, html, json_report, junit, markdown, sarif, table
 
 FORMATS = {
     "table": table.render,
@@ -16,6 +16,7 @@ FORMATS = {
     "junit": junit.render,
     "github": github.render,
     "markdown": markdown.render,
+    "html": html.render,
 }
 
 
@@ -25,7 +26,14 @@ def render(result: AuditResult, fmt: str, now: datetime) -> str:
     return FORMATS[fmt](result, now)
 
 
-REPORT_SUFFIXES = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".txt": "table"}
+REPORT_SUFFIXES = {
+    ".json": "json",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".md": "markdown",
+    ".txt": "table",
+    ".html": "html",
+}
 
 
 def format_for_file(path: str) -> str:

@@ -1,4 +1,8 @@
-"""One JSON object: summary, findings, and every doc with its currency verdict."""
+"""One JSON object: summary, findings, and every doc with its currency verdict.
+
+Its shape is `docaudit/schemas/report.schema.json`; `schema_version` moves when a field changes
+meaning or goes away (adding a field does not).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ def build(result: AuditResult, now: datetime) -> dict:
             "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
         },
         "findings": [f.to_dict() for f in result.findings],
+        "acknowledged": [{**f.to_dict(), "why": result.suppressed.get(f.fingerprint, "")} for f in result.acknowledged],
         "docs": [
             {
                 **doc.summary(),

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from ..audit import AuditResult
+from ..records import safe_url
 
 
 def _cell(text: str) -> str:
@@ -28,7 +29,8 @@ def render(result: AuditResult, now: datetime) -> str:
             where = f.file or f.doc.path or f.doc.title
             if f.line:
                 where += f":{f.line}"
-            doc = f"[{_cell(where)}]({f.doc.url})" if f.doc.url else f"`{_cell(where)}`"
+            url = safe_url(f.doc.url)
+            doc = f"[{_cell(where)}]({url})" if url else f"`{_cell(where)}`"
             owner = _cell(f.doc.owner.label()) if f.doc.owner else "-"
             lines.append(f"| {f.severity.name} | `{f.rule}` | {doc} | {owner} | {_cell(f.message)} |")
     return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""Digests on disk (Markdown, HTML, a ready-to-send .eml) and the outbox that `--send` empties.
+
+A digest is queued in `outbox/` when it is written and moves to `sent/` only once the SMTP
+server took it, so a failed send loses nothing: the next run sends it.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from .config import SmtpSettings
+from .digest import Digest, subject, to_html, to_markdown
+from .errors import DocauditError
+
+
+def _inside(folder: Path, name: str) -> Path:
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve():  # file stems are sanitized; this is the belt to those braces
+        raise DocauditError(f"refusing to write {name!r} outside {folder}")
+    return path
+
+
+def write(digests: list[Digest], folder: Path, now: datetime, sender: str, report_url: str = "") -> list[Path]:
+    """Each digest as .md, .html and .eml; the .eml of each owner with an address is queued in outbox/."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "outbox").mkdir(exist_ok=True)
+    written = []
+    for digest in digests:
+        if not digest.items:
+            continue
+        markdown = to_markdown(digest, now, report_url)
+        page = to_html(digest, now, report_url)
+        message = EmailMessage()
+        message["Subject"] = subject(digest, now)
+        message["From"] = sender
+        message["To"] = digest.person.label() if digest.person.email else digest.person.key
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "docaudit.local")
+        message.set_content(markdown)
+        message.add_alternative(page, subtype="html")
+        stem = digest.file_stem
+        for suffix, body in ((".md", markdown), (".html", page), (".eml", message.as_string())):
+            _inside(folder, stem + suffix).write_text(body, encoding="utf-8")
+        if digest.person.email:
+            _inside(folder / "outbox", f"{now.date().isoformat()}-{stem}.eml").write_text(
+                message.as_string(), encoding="utf-8"
+            )
+        written.append(_inside(folder, stem + ".md"))
+    return written
+
+
+def send_outbox(folder: Path, smtp: SmtpSettings) -> tuple[int, int, str]:
+    """Send every queued .eml; sent ones move to sent/. Returns (sent, still queued, the first error)."""
+    outbox = folder / "outbox"
+    queued = sorted(outbox.glob("*.eml")) if outbox.is_dir() else []
+    if not queued:
+        return 0, 0, ""
+    if not smtp.host:
+        return 0, len(queued), "no SMTP host: set host under [smtp]"
+    password = os.environ.get(smtp.password_env, "") if smtp.user else ""
+    if smtp.user and not password:
+        return 0, len(queued), f"no SMTP password: set {smtp.password_env}"
+    from email import message_from_string, policy
+
+    (folder / "sent").mkdir(exist_ok=True)
+    sent = 0
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as server:
+            if smtp.starttls:
+                server.starttls()
+            if smtp.user:
+                server.login(smtp.user, password)
+            for path in queued:
+                message = message_from_string(path.read_text(encoding="utf-8"), policy=policy.default)
+                server.send_message(message)
+                path.replace(folder / "sent" / path.name)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as exc:
+        problem = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+        return sent, len(queued) - sent, f"{smtp.host}:{smtp.port}: {problem}"
+    return sent, 0, ""

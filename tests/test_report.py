@@ -1,0 +1,167 @@
+"""`docaudit report`: the HTML page rendered by a real headless Chromium, the JSON against its schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from conftest import NOW
+from lxml import html as lxml_html
+
+from docaudit.audit import audit
+from docaudit.cli import cli
+from docaudit.records import Doc, Finding, Owner, Severity
+from docaudit.reports import html, json_report
+from docaudit.suppress import load_acks
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "docaudit" / "schemas" / "report.schema.json").read_text())
+PROBES = ROOT / "fixtures" / "probes.yaml"
+HOSTILE = "<img src=x onerror=\"document.body.setAttribute('data-pwned', '1')\">"
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+
+
+def chromium() -> str:
+    found = next(
+        (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
+    )
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "no Chromium found, and CI=true: .ci/run installs Debian's chromium; a browser test may not be skipped in CI"
+        )
+    pytest.skip("no Chromium on this machine (apt-get install chromium): the browser tests are skipped locally")
+
+
+def browse(page: Path, tmp_path: Path, fragment: str = "", screenshot: Path | None = None) -> lxml_html.HtmlElement:
+    """The DOM after the page's script ran, as headless Chromium serialises it."""
+    args = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    args += ["--virtual-time-budget=3000", "--window-size=1280,1800"]
+    url = page.resolve().as_uri() + fragment
+    if screenshot:
+        subprocess.run([*args, f"--screenshot={screenshot}", url], capture_output=True, timeout=120, check=True)
+    out = subprocess.run([*args, "--dump-dom", url], capture_output=True, timeout=120, check=True, text=True)
+    return lxml_html.fromstring(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def result(sample_index):
+    """The sample's audit, plus one finding on a doc whose title and url are hostile."""
+    outcome = audit(sample_index, sample_index.config, NOW, None)
+    victim = next(iter(outcome.docs.values()))
+    hostile = replace(
+        victim, title=HOSTILE, url="javascript:alert(1)", owner=Owner(name="</td><script>alert(2)</script>")
+    )
+    outcome.findings.append(Finding("missing-owner", Severity.warning, hostile, f"'{HOSTILE}' has no owner"))
+    return outcome
+
+
+def test_report_renders_in_chromium_with_charts_filters_and_no_injected_script(result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(html.render(result, NOW), encoding="utf-8")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    dom = browse(page, tmp_path, screenshot=shot)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+    rows = dom.xpath('//table[@id="findings"]/tbody/tr')
+    assert len(rows) == len(result.findings)
+    assert dom.xpath('//*[@id="shown"]')[0].text == str(len(result.findings))  # the script ran: it counts shown rows
+    bars = {g.get("data-label"): int(g.get("data-value")) for g in dom.xpath('//*[@id="source-chart"]//g')}
+    assert bars == {"git": len(result.findings)}
+    assert sum(int(g.get("data-value")) for g in dom.xpath('//*[@id="age-chart"]//g')) == sum(
+        1 for n in result.exposure().values() if n
+    )
+    assert len(dom.xpath('//*[@id="inversions"]/div[@class="pair"]')) == sum(
+        1 for f in result.findings if f.rule == "rank-inversion"
+    )
+
+    # The hostile title is text on the page, not markup: no image, no script ran, no javascript: link.
+    assert dom.xpath("//body")[0].get("data-pwned") is None
+    assert dom.xpath("//img") == [] and len(dom.xpath("//script")) == 1
+    assert HOSTILE in dom.text_content()
+    assert all(not a.get("href", "").startswith("javascript:") for a in dom.xpath("//a"))
+
+
+def test_filters_hide_the_other_rules_in_the_browser(result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(html.render(result, NOW), encoding="utf-8")
+    dom = browse(page, tmp_path, fragment="#rule=rank-inversion&source=git")
+    shown = [r for r in dom.xpath('//table[@id="findings"]/tbody/tr') if r.get("hidden") is None]
+    inversions = [f for f in result.findings if f.rule == "rank-inversion"]
+    assert {r.get("data-rule") for r in shown} == {"rank-inversion"}
+    assert len(shown) == len(inversions) == int(dom.xpath('//*[@id="shown"]')[0].text)
+    assert dom.xpath('//table[@id="findings"]/tbody/tr[@hidden]')  # the rest is hidden, not removed
+
+
+def test_json_report_follows_its_schema(result):
+    report = json_report.build(result, NOW)
+    jsonschema.validate(report, SCHEMA)
+    broken = {**report, "findings": [{**report["findings"][0], "severity": "fatal"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)  # the schema constrains, it does not just exist
+
+
+def test_ack_writes_the_file_and_the_report_shows_it_acknowledged(sample_index, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["ack", "runbooks/database-failover.md", "--rule", "review-expired", "--until", "2027-01-31"]
+    result = runner.invoke(cli, [*args, "--reason", "rewritten in Q1"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "Added in .docaudit-acks.yaml: review-expired on runbooks/database-failover.md until 2027-01-31\n",
+    )
+    result = runner.invoke(cli, [*args, "--reason", "rewrite moved to Q2"])
+    assert result.stdout.startswith("Updated in .docaudit-acks.yaml")
+    assert [(a.doc, a.rule, a.until.isoformat(), a.reason) for a in load_acks(".docaudit-acks.yaml")] == [
+        ("runbooks/database-failover.md", "review-expired", "2027-01-31", "rewrite moved to Q2")
+    ]
+    bad = runner.invoke(cli, ["ack", "x.md", "--rule", "made-up", "--until", "2027-01-01", "--reason", "r"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("docaudit: error: .docaudit-acks.yaml: unknown rule 'made-up'")
+    bad = runner.invoke(cli, ["ack", "x.md", "--rule", "duplicate", "--until", "soon", "--reason", "r"])
+    assert bad.exit_code == 2 and "'soon' is not a date" in bad.stderr
+
+    index = ["--index", sample_index.config.index, "--probes", str(PROBES), "--now", "2026-11-20"]
+    result = runner.invoke(cli, ["report", *index, "--format", "json", "-o", "r.json"])
+    assert (result.exit_code, result.stdout) == (0, "Wrote r.json: 7 findings, 1 acknowledged, 16 docs\n")
+    report = json.loads(Path("r.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert [(a["rule"], a["doc"]["path"]) for a in report["acknowledged"]] == [
+        ("review-expired", "runbooks/database-failover.md")
+    ]
+    assert report["acknowledged"][0]["why"].startswith("acknowledged until 2027-01-31: rewrite moved to Q2")
+    result = runner.invoke(cli, ["report", *index])
+    assert result.stdout == "Wrote docaudit-report.html: 7 findings, 1 acknowledged, 16 docs\n"
+    page = lxml_html.fromstring(Path("docaudit-report.html").read_text())
+    assert [td.text for td in page.xpath('//*[@id="acknowledged"]//td')][:2] == [
+        "review-expired",
+        "Database Failover Runbook",
+    ]
+    result = runner.invoke(cli, ["report", *index, "--format", "markdown"])
+    assert result.stdout == "Wrote docaudit-report.md: 7 findings, 1 acknowledged, 16 docs\n"
+    assert Path("docaudit-report.md").read_text().startswith("## docaudit\n")
+
+
+def test_markdown_never_links_a_javascript_url(result):
+    from docaudit.reports import markdown
+
+    text = markdown.render(result, NOW)
+    assert "javascript:" not in text and "&lt;img src=x" in text
+
+
+def test_unused_doc_fields_do_not_break_rendering():
+    """A doc with nothing but an id renders (no title, no dates, no owner)."""
+    from docaudit.audit import AuditResult
+
+    bare = Doc("notion", "ws", "abc", "", "text")
+    finding = Finding("missing-owner", Severity.warning, bare, "no owner")
+    page = html.render(AuditResult([finding], {bare.key: bare}, {}, [], []), NOW)
+    assert "(no owner)" in page
