@@ -1,0 +1,216 @@
+"""Weekly digests: one person across sources, only what is new, what to do, who may see what, and mail that is never lost."""
+
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from conftest import NOW
+
+from docaudit import digest, mail
+from docaudit.cli import cli
+from docaudit.config import Config
+from docaudit.identity import Identities, Person, can_read
+from docaudit.records import Doc, Finding, Owner, Severity
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBES = str(ROOT / "fixtures" / "probes.yaml")
+
+
+def doc(source: str, title: str, owner: Owner | None, permissions: list[str] | None = None, path: str = "") -> Doc:
+    return Doc(
+        source,
+        "ws",
+        title.lower(),
+        title,
+        f"text of {title}",
+        path=path or title,
+        owner=owner,
+        permissions=permissions or [],
+    )
+
+
+def identities() -> Identities:
+    config = Config(
+        aliases={"priya@example.com": ["notion:u-priya", "p.raman@old-example.com", "Priya R."]},
+        fallback_owners={"gdrive": "drive-admins@example.com", "git:legacy/": "platform@example.com"},
+    )
+    return Identities(config)
+
+
+def test_one_person_across_sources_and_fallbacks_for_the_unowned():
+    people = identities()
+    from_notion = people.owner_of(doc("notion", "A", Owner("Priya Raman", "", "Owner property", "notion:u-priya")))
+    from_git = people.owner_of(doc("git", "B", Owner("Priya R.", "p.raman@old-example.com", "frontmatter")))
+    from_drive = people.owner_of(doc("gdrive", "C", Owner("Priya Raman", "PRIYA@example.com", "Drive owner")))
+    assert from_notion.key == from_git.key == from_drive.key == "priya@example.com"
+    assert from_git.label() == "Priya Raman <priya@example.com>"  # the first name seen for the person sticks
+    assert people.owner_of(doc("gdrive", "D", None)).key == "drive-admins@example.com"
+    assert people.owner_of(doc("git", "E", None, path="legacy/old.md")).key == "platform@example.com"
+    assert people.owner_of(doc("git", "F", None, path="guides/x.md")) is None
+
+
+def test_digest_has_only_the_owners_items_each_with_an_action_and_respects_who_can_read():
+    people = identities()
+    priya = Owner("Priya Raman", "priya@example.com")
+    old = doc("notion", "Webhooks spec 2021", priya)
+    current = doc("gdrive", "Secret M&A plan", Owner("Marco", "marco@example.com"), ["user:marco@example.com"])
+    shared = doc("gdrive", "Q3 migration", Owner("Marco", "marco@example.com"), ["domain:example.com"])
+    findings = [
+        Finding(
+            "rank-inversion", Severity.error, old, "'Webhooks spec 2021' outranks 'Secret M&A plan'", related=[current]
+        ),
+        Finding(
+            "conflict",
+            Severity.warning,
+            doc("git", "FAQ", priya),
+            "FAQ disagrees with 'Q3 migration'",
+            related=[shared],
+        ),
+        Finding("missing-owner", Severity.warning, doc("gdrive", "Orphan", None), "'Orphan' has no owner"),
+        Finding("stale-surfaces", Severity.warning, doc("git", "Nobody's", None, path="guides/x.md"), "old"),
+    ]
+    digests, orphans = digest.build(findings, people, {}, NOW)
+    assert [d.person.key for d in digests] == ["drive-admins@example.com", "priya@example.com"]
+    assert [f.doc.title for f in orphans] == ["Nobody's"]
+    mine = digests[1]
+    assert [i.finding.rule for i in mine.items] == ["rank-inversion", "conflict"]
+    inversion, conflict = mine.items
+    assert inversion.action.startswith(
+        "Mark it superseded by 'a document you cannot access (owner: Marco <marco@example.com>)'"
+    )
+    assert conflict.action.startswith("Make it agree with 'Q3 migration'")  # the whole domain may read that one
+    assert inversion.ack == 'docaudit ack "Webhooks spec 2021" --rule rank-inversion --until 2027-02-18 --reason "..."'
+    text = digest.to_markdown(mine, NOW)
+    assert "Secret M&A plan" not in text and "Secret M&amp;A plan" not in digest.to_html(mine, NOW)
+    assert "'Webhooks spec 2021' outranks 'a document you cannot access'" in text
+
+
+def test_only_new_or_changed_items_come_again():
+    people = identities()
+    priya = Owner("Priya Raman", "priya@example.com")
+    first = [Finding("stale-surfaces", Severity.warning, doc("git", "A", priya), "edited 400 days ago")]
+    built, _ = digest.build(first, people, {}, NOW)
+    state = digest.remember({}, built, first, people)
+    again, _ = digest.build(first, people, state, NOW)
+    assert (again[0].items, again[0].unchanged) == ([], 1)
+    changed = [Finding("stale-surfaces", Severity.warning, doc("git", "A", priya), "edited 500 days ago")]
+    later, _ = digest.build(changed, people, state, NOW)
+    assert [i.status for i in later[0].items] == ["changed"]
+    assert digest.remember(state, [], [], people) == {}  # a finding that went away is forgotten
+
+
+def test_file_names_from_owners_cannot_escape_the_folder(tmp_path):
+    person = Person("../../etc/x", "../../etc/x", "")
+    hostile = digest.Digest(
+        person,
+        [
+            digest.Item(
+                Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+            )
+        ],
+    )
+    folder = tmp_path / "out"
+    written = mail.write([hostile], folder, NOW, "docaudit@example.com")
+    assert [p.parent for p in written] == [folder.resolve()]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{hostile.file_stem}{s}" for s in (".eml", ".html", ".md")] + [
+        "outbox"
+    ]
+    assert not (tmp_path / "etc").exists() and "/" not in hostile.file_stem and not hostile.file_stem.startswith(".")
+    assert list((folder / "outbox").iterdir()) == []  # no address: written, not queued
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch, sample_index):
+    monkeypatch.chdir(tmp_path)
+    port = free_port()
+    (tmp_path / "docaudit.toml").write_text(
+        f'index = "{sample_index.config.index}"\n'
+        '[fallback_owners]\n"git:legacy/" = "platform@example.com"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = false\nsender = "docaudit@example.com"\n'
+    )
+    return tmp_path, port
+
+
+def test_digest_command_writes_sends_and_keeps_what_failed(workdir):
+    folder, port = workdir
+    runner = CliRunner()
+    args = ["digest", "--probes", PROBES, "--now", "2026-11-20", "--out", "digests"]
+    result = runner.invoke(cli, [*args, "--send"])  # nothing listens on the port yet
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"docaudit: error: sending failed: 127.0.0.1:{port}: ConnectionRefusedError")
+    assert "the digests stay in digests/outbox and go out on the next --send" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Dana Whitfield <dana@example.com>: 1 items (1 new, 0 changed), 0 unchanged left out")
+    assert "Wrote 4 digests to digests\n" in result.stdout  # Platform Team's includes legacy/, its fallback
+    assert len(list((folder / "digests" / "outbox").iterdir())) == 4
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = runner.invoke(cli, [*args, "--send"])  # a week later, nothing new; the queue goes out
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert "Wrote 0 digests to digests; 4 owners have nothing new" in result.stdout
+    assert result.stdout.endswith("Sent 4 digests\n")
+    assert sorted(to[0] for to, _ in inbox.messages) == [
+        "dana@example.com",
+        "platform@example.com",
+        "sre@example.com",
+        "support-ops@example.com",
+    ]
+    assert list((folder / "digests" / "outbox").iterdir()) == []
+    to, message = next((to, m) for to, m in inbox.messages if to == ["dana@example.com"])
+    assert message["Subject"] == "docaudit: 1 doc finding for you (week of 2026-11-20)"
+    body = message.get_body(("plain",)).get_content()
+    assert "**Action**: Mark it superseded by 'Billing Migration Plan — Q3 2026'" in body
+    assert message.get_body(("html",)).get_content().startswith("<!doctype html>")
+
+
+def test_acknowledged_findings_stay_out_of_digests(workdir):
+    folder, _ = workdir
+    runner = CliRunner()
+    ack = [
+        "ack",
+        "runbooks/database-failover.md",
+        "--rule",
+        "review-expired",
+        "--until",
+        "2027-01-31",
+        "--reason",
+        "Q1",
+    ]
+    assert runner.invoke(cli, ack).exit_code == 0
+    result = runner.invoke(cli, ["digest", "--probes", PROBES, "--now", "2026-11-20"])
+    assert result.exit_code == 0
+    assert "SRE Team" not in result.stdout
+    assert not any("sre@example.com" in p.name for p in (folder / "digests").iterdir())
+
+
+def test_can_read_follows_drive_permissions():
+    person = Person("ann@example.com", "Ann", "ann@example.com")
+    assert can_read(person, doc("git", "A", None))  # a source that says nothing: readable
+    assert can_read(person, doc("gdrive", "B", None, ["domain:example.com"]))
+    assert can_read(person, doc("gdrive", "C", None, ["anyone"]))
+    assert not can_read(person, doc("gdrive", "D", None, ["user:bob@example.com", "group:eng@example.com"]))
