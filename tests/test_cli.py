@@ -206,7 +206,7 @@ def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, c
     result = sample(runner, "audit", index, "-q", "--report", "r.pdf")
     assert (result.exit_code, result.stderr) == (
         2,
-        "docaudit: error: --report r.pdf: cannot tell the format from '.pdf' (use .json, .sarif, .xml, .md, .txt)\n",
+        "docaudit: error: --report r.pdf: cannot tell the format from '.pdf' (use .json, .sarif, .xml, .md, .txt, .html)\n",
     )
 
 

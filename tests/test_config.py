@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from docaudit.config import Config, load_config
@@ -43,3 +45,14 @@ def test_invalid_toml_names_its_line(tmp_path):
 def test_missing_named_config_file(tmp_path):
     with pytest.raises(InputError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
+    """Every setting the README shows exists and has the type it shows."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme[readme.index("## Configuration") :]
+    block = block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
+    (tmp_path / "docaudit.toml").write_text(block)
+    config = load_config(tmp_path / "docaudit.toml")
+    assert (config.smtp.port, config.notion.api_version, config.gdrive.export_sheets) == (587, "2025-09-03", False)
+    assert config.fallback_owners["git:legacy/"] == "platform@example.com"
