@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := fixtures/sample-workspace
 DEMO := --config fixtures/docaudit.toml --index .docaudit-demo
+DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml
 
 .PHONY: install demo test lint bench clean
 
@@ -24,8 +25,9 @@ demo: $(STAMP)
 	$(BIN)/docaudit crawl $(SAMPLE) $(DEMO)
 	$(BIN)/python fixtures/serve.py --notion fixtures/notion/workspace.yaml -- $(BIN)/docaudit crawl acme-wiki --source notion $(DEMO)
 	$(BIN)/python fixtures/serve.py --gdrive fixtures/gdrive/drive.yaml -- $(BIN)/docaudit crawl acme-drive --source gdrive $(DEMO)
-	$(BIN)/docaudit audit $(DEMO) --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
+	$(BIN)/docaudit audit $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
+	$(BIN)/docaudit report $(DEMO) $(DEMO_PROBES) --now 2026-11-20 -o report.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,4 +49,4 @@ bench: $(STAMP) $(BENCH_DEPS)/.installed
 	PYTHONPATH=$(BENCH_DEPS) $(BIN)/python bench/gdrive.py
 
 clean:
-	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json build
+	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html build
