@@ -45,6 +45,17 @@ def sample_index(sample_repo: Path, tmp_path_factory: pytest.TempPathFactory, em
     return index
 
 
+@pytest.fixture
+def tmp_index(tmp_path: Path, embedder: Embedder):
+    """An empty index in this test's folder, for a config the test builds."""
+
+    def make(config: Config) -> Index:
+        config.index = str(tmp_path / "index")
+        return Index(config, embedder)
+
+    return make
+
+
 def git(
     repo: Path, *args: str, when: str = "2026-10-01T12:00:00", author: str = "Ann Author <ann@example.com>"
 ) -> None:

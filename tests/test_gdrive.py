@@ -14,7 +14,6 @@ from docaudit.audit import crawl as index_crawl
 from docaudit.cli import cli
 from docaudit.config import Config
 from docaudit.errors import DocauditError
-from docaudit.index import Index
 from docaudit.records import Doc, Gone, Skipped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,18 +160,9 @@ def test_restricted_fields_leave_the_owner_unknown(server):
     assert docs["Vendor onboarding"].notes[-1] == "no owner: Drive returned no owner fields for this file"
 
 
-@pytest.fixture
-def index(tmp_path, embedder):
-    def make(config: Config) -> Index:
-        config.index = str(tmp_path / "index")
-        return Index(config, embedder)
-
-    return make
-
-
-def test_changes_feed_re_exports_only_what_changed(server, index):
+def test_changes_feed_re_exports_only_what_changed(server, tmp_index):
     config = settings_for(server)
-    idx = index(config)
+    idx = tmp_index(config)
     assert index_crawl(idx, "gdrive", "acme", config).added == 7
 
     server.calls.clear()
@@ -221,12 +211,12 @@ def test_retries_rate_limits_server_errors_and_timeouts(server):
     assert max(gaps) >= 1.0  # the Retry-After second was waited
 
 
-def test_gives_up_in_one_line_and_the_next_run_resumes(server, index, monkeypatch):
+def test_gives_up_in_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
     import docaudit.index as index_module
 
     monkeypatch.setattr(index_module, "EMBED_BATCH_DOCS", 2)
     config = settings_for(server, max_retries=1)
-    idx = index(config)
+    idx = tmp_index(config)
     server.inject(rf"/files/{drive_id('vendor-onboarding')}$", 500, times=2)
     with pytest.raises(DocauditError) as error:
         index_crawl(idx, "gdrive", "acme", config)

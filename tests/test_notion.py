@@ -15,7 +15,6 @@ from docaudit.audit import crawl as index_crawl
 from docaudit.cli import cli
 from docaudit.config import Config, load_config
 from docaudit.errors import DocauditError, InputError
-from docaudit.index import Index
 from docaudit.records import Doc, Gone, Skipped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,18 +160,9 @@ def test_server_rejects_the_other_versions_filter(server):
     api.close()
 
 
-@pytest.fixture
-def index(tmp_path, embedder):
-    def make(config: Config) -> Index:
-        config.index = str(tmp_path / "index")
-        return Index(config, embedder)
-
-    return make
-
-
-def test_incremental_crawl_fetches_only_what_changed_and_full_drops_what_is_gone(server, index):
+def test_incremental_crawl_fetches_only_what_changed_and_full_drops_what_is_gone(server, tmp_index):
     config = settings_for(server)
-    idx = index(config)
+    idx = tmp_index(config)
     first = index_crawl(idx, "notion", "acme", config)
     assert (first.added, first.skipped[0].reason) == (9, "unsupported Notion block 'ai_block'")
 
@@ -204,10 +194,10 @@ def test_incremental_crawl_fetches_only_what_changed_and_full_drops_what_is_gone
     assert full.chunks_embedded == 0  # a full crawl re-reads, but embeds nothing that did not change
 
 
-def test_a_page_edited_within_the_last_minutes_is_read_again_next_time(server, index):
+def test_a_page_edited_within_the_last_minutes_is_read_again_next_time(server, tmp_index):
     """Notion rounds edit times to the minute: a second edit in the same minute keeps the stamp."""
     config = settings_for(server)
-    idx = index(config)
+    idx = tmp_index(config)
     index_crawl(idx, "notion", "acme", config)
     just_now = datetime.now(timezone.utc).isoformat()
     server.edit("vpn-setup", just_now, blocks=[{"paragraph": "First edit."}])
@@ -237,12 +227,12 @@ def test_retries_faults_and_honours_retry_after(server):
     assert max(gaps) >= 1.0
 
 
-def test_gives_up_with_one_line_and_the_next_run_resumes(server, index, monkeypatch):
+def test_gives_up_with_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
     import docaudit.index as index_module
 
     monkeypatch.setattr(index_module, "EMBED_BATCH_DOCS", 2)
     config = settings_for(server, max_retries=2)
-    idx = index(config)
+    idx = tmp_index(config)
     # Pages are read newest first; the fifth one's blocks fail for good.
     fifth = sorted(server.pages.values(), key=lambda p: str(p["edited"]), reverse=True)
     fifth = [p for p in fifth if p.get("shared", True) and not p.get("in_trash")][4]
