@@ -301,3 +301,12 @@ def test_removed_files_are_gone_records(server):
     known = {d.id: d.hash for d in docs.values()}
     _, others, _ = run(config, CrawlState(cursor=state.next_cursor, known=known))
     assert others == [Gone("gdrive", "acme", drive_id("vendor-onboarding"))]
+
+
+def test_plain_text_when_markdown_export_is_refused_and_sheets_on_request(server):
+    server.files[drive_id("webhooks-q3")]["no_markdown"] = True
+    docs, _, _ = run(settings_for(server, export_sheets=True))
+    q3 = docs["Payments webhooks migration — Q3 2026"]
+    assert q3.text.startswith("Payments webhooks migration — Q3 2026\n")  # the text/plain export: no '#'
+    assert docs["On-call budget"].text == "team,hours\nsre,120\n"  # CSV
+    assert server.calls["files.export"] == 5 + 2  # the refused Markdown attempt and the sheet

@@ -320,3 +320,14 @@ def test_gone_pages_are_reported_as_gone_records(server):
     _, others, _ = run(config, CrawlState(cursor=state.next_cursor, known=known, full=True))
     assert [o for o in others if isinstance(o, Gone)] == [Gone("notion", "acme", uid("vpn-setup"))]
     assert all(isinstance(o, (Gone, Skipped)) for o in others)
+
+
+def test_pages_through_every_list_and_stops_at_the_depth_limit(server):
+    server.max_page_size = 2  # every search, query and block list now takes several requests
+    docs, _, _ = run(settings_for(server))
+    assert set(docs) == VISIBLE_TITLES
+    assert docs["Incident response"].headings == ["Severity levels", "Roles", "After the incident"]
+    assert server.calls["search"] == 5 + 1  # 9 pages two at a time, and the one data source
+    shallow, _, _ = run(settings_for(server, max_depth=1))
+    incident = shallow["Incident response"].text
+    assert "Severity levels" in incident and "SEV1 | Customers" not in incident  # the table's rows are one level down
