@@ -83,7 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--words", type=int, default=160)
+    parser.add_argument("--batch-docs", type=int, help="docs embedded and committed together (default: the index's)")
     args = parser.parse_args()
+    if args.batch_docs:
+        import docaudit.index
+
+        docaudit.index.EMBED_BATCH_DOCS = args.batch_docs
 
     corpus = WORK / "corpus"
     make_corpus(corpus, args.docs, args.words)

@@ -39,7 +39,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
-EMBED_BATCH_DOCS = 64
+EMBED_BATCH_DOCS = 256  # docs per encode-and-commit: fewer, larger Chroma writes (bench: 9.1% -> 7.0% of a crawl)
 FRESHNESS_KEYS = ["doc_key", "source", "space", "path", "url", "owner", "last_modified", "content_hash", "chunk"]
 
 
@@ -248,25 +248,30 @@ class Index:
         reading = progress.add_task("Reading", total=None) if progress else None
         embedding = progress.add_task("Embedding", total=None) if progress else None
         failure: Exception | None = None
-        try:
-            for record in records:
-                if reading is not None:
-                    progress.advance(reading)
-                if isinstance(record, Skipped):
-                    stats.skipped.append(record)
-                elif isinstance(record, Gone):
-                    if record.key in records_by_key:
-                        gone.append(record.key)
-                elif isinstance(record, Touched):
-                    self._touch(record, records_by_key.get(record.key), stats)
-                elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
-                    changed.append(record)
-                    # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
-                    if len(changed) >= EMBED_BATCH_DOCS:
-                        self._embed_batch(changed, records_by_key, stats, progress, embedding)
-                        changed = []
-        except Exception as exc:  # a source failing midway: index the complete docs it gave, then report
-            failure = exc
+        source = iter(records)
+        while True:
+            try:
+                record = next(source)
+            except StopIteration:
+                break
+            except Exception as exc:  # the source failed midway: index the complete docs it gave, then report
+                failure = exc
+                break
+            if reading is not None:
+                progress.advance(reading)
+            if isinstance(record, Skipped):
+                stats.skipped.append(record)
+            elif isinstance(record, Gone):
+                if record.key in records_by_key:
+                    gone.append(record.key)
+            elif isinstance(record, Touched):
+                self._touch(record, records_by_key.get(record.key), stats)
+            elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
+                changed.append(record)
+                # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
+                if len(changed) >= EMBED_BATCH_DOCS:
+                    self._embed_batch(changed, records_by_key, stats, progress, embedding)
+                    changed = []
         self._remove(gone, records_by_key)
         stats.removed = len(gone)
         if changed:
