@@ -311,7 +311,7 @@ class _Crawl:
         while frontier:
             batch, frontier = frontier[:PARENTS_PER_QUERY], frontier[PARENTS_PER_QUERY:]
             parents = " or ".join(f"'{folder}' in parents" for folder in batch)
-            corpora = "allDrives"
+            corpora = "drive" if self.settings.drive_id else "allDrives"  # Drive wants driveId with corpora=drive only
             for file in self.api.pages(
                 files.list,
                 "files.list",
