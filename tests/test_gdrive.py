@@ -310,3 +310,13 @@ def test_plain_text_when_markdown_export_is_refused_and_sheets_on_request(server
     assert q3.text.startswith("Payments webhooks migration — Q3 2026\n")  # the text/plain export: no '#'
     assert docs["On-call budget"].text == "team,hours\nsre,120\n"  # CSV
     assert server.calls["files.export"] == 5 + 2  # the refused Markdown attempt and the sheet
+
+
+def test_one_shared_drive_whole_or_one_folder_of_it(server):
+    platform = drive_id("platform-drive")
+    expected = {"Postgres major version upgrade runbook", "Failover drill notes"}
+    whole, _, _ = run(settings_for(server, drive_id=platform))
+    assert set(whole) == expected
+    folder, _, _ = run(settings_for(server, drive_id=platform, folders=[drive_id("runbooks")]))
+    assert set(folder) == expected
+    assert folder["Failover drill notes"].path == "Runbooks/Failover drill notes"
