@@ -69,6 +69,7 @@ class SmtpSettings:
     host: str = ""
     port: int = 587
     starttls: bool = True
+    ca_file: str = ""  # a private CA to verify the server's certificate with; default: the system's
     user: str = ""
     password_env: str = "DOCAUDIT_SMTP_PASSWORD"
     sender: str = "docaudit@localhost"

@@ -214,3 +214,78 @@ def test_can_read_follows_drive_permissions():
     assert can_read(person, doc("gdrive", "B", None, ["domain:example.com"]))
     assert can_read(person, doc("gdrive", "C", None, ["anyone"]))
     assert not can_read(person, doc("gdrive", "D", None, ["user:bob@example.com", "group:eng@example.com"]))
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, the certificate doubling as the CA that signs it."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_starttls_is_verified_and_login_uses_the_password_from_the_environment(tmp_path, monkeypatch):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    from docaudit.config import SmtpSettings
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret-from-env")
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+        authenticator=authenticate, auth_require_tls=True,
+    )  # fmt: skip
+    folder = tmp_path / "digests"
+    person = Person("ann@example.com", "Ann", "ann@example.com")
+    item = digest.Item(
+        Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+    )
+    mail.write([digest.Digest(person, [item])], folder, NOW, "docaudit@example.com")
+    settings = SmtpSettings(host="127.0.0.1", port=port, user="docaudit", sender="docaudit@example.com")
+    monkeypatch.setenv(settings.password_env, "s3cret-from-env")
+    controller.start()
+    try:
+        untrusted = mail.send_outbox(folder, settings)  # the system's CAs do not know this certificate
+        trusted = mail.send_outbox(folder, SmtpSettings(**{**settings.__dict__, "ca_file": str(cert)}))
+    finally:
+        controller.stop()
+    assert untrusted[:2] == (0, 1) and "CERTIFICATE_VERIFY_FAILED" in untrusted[2]
+    assert trusted == (1, 0, "")
+    assert logins == [(b"docaudit", b"s3cret-from-env")]
+    assert [to for to, _ in inbox.messages] == [["ann@example.com"]]
