@@ -28,6 +28,7 @@ demo: $(STAMP)
 	$(BIN)/docaudit audit $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
 	$(BIN)/docaudit report $(DEMO) $(DEMO_PROBES) --now 2026-11-20 -o report.html
+	$(BIN)/docaudit digest $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --out digests
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,4 +50,4 @@ bench: $(STAMP) $(BENCH_DEPS)/.installed
 	PYTHONPATH=$(BENCH_DEPS) $(BIN)/python bench/gdrive.py
 
 clean:
-	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html build
+	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html digests build
