@@ -125,7 +125,7 @@ def cli() -> None:
     "--source",
     default="git",
     show_default=True,
-    help="Connector: git (a docs repo or plain folder), notion, or an installed one.",
+    help="Connector: git (a docs repo or plain folder), notion, gdrive, or an installed one.",
 )
 @click.option(
     "--full", is_flag=True, help="Re-list everything instead of what changed since the last crawl (API sources)."
@@ -136,7 +136,7 @@ def cli() -> None:
 def crawl(path: str, source: str, full: bool, quiet: bool, config: Config) -> None:
     """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave.
 
-    PATH is a folder for git, and a name for the workspace for notion.
+    PATH is a folder for git, and a name for the workspace or drive for notion and gdrive.
     """
     from .audit import crawl as run_crawl
 
@@ -403,7 +403,7 @@ def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: da
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(REPORT_EXTENSIONS)), default="html", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -463,26 +463,21 @@ def ack(doc: str, rule: str, until_text: str, reason: str, acks_path: str) -> No
 @index_options
 def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config) -> None:
     """One digest per owner (.md, .html, .eml) with only what is new or changed since their last one."""
-    from . import digest as digests
     from . import mail
     from .audit import audit as run_audit
-    from .identity import Identities
 
     result = run_audit(_index(config), config, now, probes, top_k, acks)
     folder = Path(out_dir)
-    identities = Identities(config)
-    state = digests.load_state(folder)
-    built, orphans = digests.build(result.findings, identities, state, now)
-    written = mail.write(built, folder, now, config.smtp.sender, config.report_url)
-    digests.save_state(folder, digests.remember(state, built, result.findings, identities))
-    for item in built:
-        if item.items:
-            new = sum(1 for i in item.items if i.status == "new")
+    digests, orphans, written = mail.prepare_digests(result.findings, config, folder, now)
+    for owner_digest in digests:
+        if owner_digest.items:
+            new = sum(1 for i in owner_digest.items if i.status == "new")
             click.echo(
-                f"{item.person.label()}: {len(item.items)} items ({new} new, {len(item.items) - new} changed), "
-                f"{item.unchanged} unchanged left out -> {folder / item.file_stem}.md"
+                f"{owner_digest.person.label()}: {len(owner_digest.items)} items ({new} new, "
+                f"{len(owner_digest.items) - new} changed), {owner_digest.unchanged} unchanged left out "
+                f"-> {folder / owner_digest.file_stem}.md"
             )
-    quiet_owners = sum(1 for item in built if not item.items)
+    quiet_owners = sum(1 for d in digests if not d.items)
     click.echo(
         f"Wrote {len(written)} digests to {folder}"
         + (f"; {quiet_owners} owners have nothing new" if quiet_owners else "")

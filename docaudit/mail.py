@@ -14,9 +14,23 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from .config import SmtpSettings
-from .digest import Digest, subject, to_html, to_markdown
+from .config import Config, SmtpSettings
+from .digest import Digest, build, load_state, remember, save_state, subject, to_html, to_markdown
 from .errors import DocauditError
+from .identity import Identities
+from .records import Finding
+
+
+def prepare_digests(
+    findings: list[Finding], config: Config, folder: Path, now: datetime
+) -> tuple[list[Digest], list[Finding], list[Path]]:
+    """This week's digests on disk and queued, the state updated; also the findings nobody owns."""
+    identities = Identities(config)
+    state = load_state(folder)
+    digests, orphans = build(findings, identities, state, now)
+    written = write(digests, folder, now, config.smtp.sender, config.report_url)
+    save_state(folder, remember(state, digests, findings, identities))
+    return digests, orphans, written
 
 
 def _inside(folder: Path, name: str) -> Path:
