@@ -108,7 +108,7 @@ def _bar_chart(chart_id: str, caption: str, rows: list[tuple[str, int]]) -> str:
         y = i * (bar + gap)
         length = (width - label_width - 40) * n / top
         shapes.append(
-            f'<g data-label="{escape(label)}" data-value="{n}"><text x="0" y="{y + 15}" font-size="12">{escape(label[:34])}</text>'
+            f'<g data-label="{escape(label)}" data-value="{n}"><text x="0" y="{y + 15}" font-size="12">{escape(_short(label))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="#3c6e9f"></rect>'
             f'<text x="{label_width + length + 4:.1f}" y="{y + 15}" font-size="12">{n}</text></g>'
         )
@@ -119,6 +119,11 @@ def _bar_chart(chart_id: str, caption: str, rows: list[tuple[str, int]]) -> str:
         f'<svg role="img" aria-label="{escape(caption)}" width="100%" viewBox="0 0 {width} {height}">'
         f"{''.join(shapes)}</svg></figure>"
     )
+
+
+def _short(label: str, width: int = 28) -> str:
+    """Chart labels fit beside their bars; the full label stays in data-label."""
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def _doc_card(doc: Doc, css: str, what: str) -> str:
