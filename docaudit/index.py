@@ -183,13 +183,11 @@ class Index:
     @staticmethod
     def versions(records: dict[str, dict], source: str, space: str) -> dict[str, str]:
         """Doc id -> the source's change stamp the doc was indexed with, where it had one."""
-        found = {}
-        for m in records.values():
-            if m["source"] == source and m["space"] == space:
-                version = json.loads(m["doc"]).get("version")
-                if version:
-                    found[m["id"]] = version
-        return found
+        return {
+            m["id"]: m["version"]
+            for m in records.values()
+            if m["source"] == source and m["space"] == space and m.get("version")
+        }
 
     def model_in_use(self) -> str | None:
         got = self._collection("docs").get(limit=1, include=["metadatas"])
@@ -459,6 +457,7 @@ def _doc_meta(
         "space": doc.space,
         "id": doc.id,
         "content_hash": doc.hash,
+        "version": doc.version,  # a field of its own: reading it back parses no JSON
         "chunks": chunks if chunks is not None else old["chunks"],
         "model": model or old["model"],
         "embedding": embedding or old.get("embedding", ""),
