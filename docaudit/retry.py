@@ -3,6 +3,7 @@ and the server's Retry-After when it gives one (tenacity does the looping)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,6 +11,11 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 T = TypeVar("T")
 MAX_WAIT_SECONDS = 60.0  # a Retry-After longer than this is a cap, not a plan
+
+
+def _sleep(seconds: float) -> None:
+    """Every wait goes through here, so tests can see which waits were chosen without taking them."""
+    time.sleep(seconds)
 
 
 class GaveUp(Exception):
@@ -40,7 +46,11 @@ def with_retries(
         return min(hinted, MAX_WAIT_SECONDS) if hinted is not None else jitter(state)
 
     retrying = Retrying(
-        stop=stop_after_attempt(max_retries + 1), retry=retry_if_exception(retryable), wait=wait, reraise=True
+        stop=stop_after_attempt(max_retries + 1),
+        retry=retry_if_exception(retryable),
+        wait=wait,
+        sleep=_sleep,
+        reraise=True,
     )
     try:
         return retrying(call)

@@ -46,6 +46,16 @@ def sample_index(sample_repo: Path, tmp_path_factory: pytest.TempPathFactory, em
 
 
 @pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the retry policy chose, recorded instead of slept."""
+    import docaudit.retry
+
+    chosen: list[float] = []
+    monkeypatch.setattr(docaudit.retry, "_sleep", chosen.append)
+    return chosen
+
+
+@pytest.fixture
 def tmp_index(tmp_path: Path, embedder: Embedder):
     """An empty index in this test's folder, for a config the test builds."""
 
