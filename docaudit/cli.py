@@ -222,7 +222,7 @@ def output_options(func: Callable) -> Callable:
         "report_paths",
         multiple=True,
         type=click.Path(dir_okay=False),
-        help="Also write a report, its format from the file name: .json, .sarif, .xml (JUnit), .md. Repeatable.",
+        help="Also write a report, its format from the file name: .json, .sarif, .xml (JUnit), .md, .html. Repeatable.",
     )
     @click.option(
         "--summary",

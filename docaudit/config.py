@@ -46,9 +46,8 @@ class NotionSettings:
 class DriveSettings:
     """`[gdrive]`: which credentials, which part of Drive, how to read it. No secret is a setting."""
 
-    credentials: str = (
-        ""  # a service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS
-    )
+    # A service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS.
+    credentials: str = ""
     subject: str = ""  # a user the service account acts for (domain-wide delegation)
     api_endpoint: str = ""  # default: $GDRIVE_API_ENDPOINT, else Google's
     folders: list[str] = field(default_factory=list)  # folder ids to crawl, recursively; empty: everything visible

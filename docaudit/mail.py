@@ -59,12 +59,11 @@ def write(digests: list[Digest], folder: Path, now: datetime, sender: str, repor
         message.set_content(markdown)
         message.add_alternative(page, subtype="html")
         stem = digest.file_stem
-        for suffix, body in ((".md", markdown), (".html", page), (".eml", message.as_string())):
+        eml = message.as_string()
+        for suffix, body in ((".md", markdown), (".html", page), (".eml", eml)):
             _inside(folder, stem + suffix).write_text(body, encoding="utf-8")
         if digest.person.email:
-            _inside(folder / "outbox", f"{now.date().isoformat()}-{stem}.eml").write_text(
-                message.as_string(), encoding="utf-8"
-            )
+            _inside(folder / "outbox", f"{now.date().isoformat()}-{stem}.eml").write_text(eml, encoding="utf-8")
         written.append(_inside(folder, stem + ".md"))
     return written
 
