@@ -29,6 +29,13 @@ def crawl(index: Index, kind: str, target: str, config: Config, progress: Any = 
     """Crawl one source into the index; its cursor is saved only once everything is indexed."""
     connector = connectors.get(kind)  # an unknown kind fails here, before the index is touched
     space = _space_of(connector, target)
+    with index.writing():
+        return _crawl(index, connector, kind, space, target, config, progress, full)
+
+
+def _crawl(
+    index: Index, connector: Any, kind: str, space: str, target: str, config: Config, progress: Any, full: bool
+) -> CrawlStats:
     existing = index.records()
     state = connectors.CrawlState(
         cursor=index.cursor(kind, space),

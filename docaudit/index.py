@@ -17,9 +17,10 @@ old ones; old ones are deleted after the record moves on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,6 +166,8 @@ class Index:
         docs, vectors = {}, {}
         for i, key in enumerate(got["ids"]):
             meta = got["metadatas"][i]
+            if not meta or "doc" not in meta:  # a record a concurrent crawl is rewriting
+                continue
             docs[key] = Doc.from_record(json.loads(meta["doc"]))
             if with_vectors:
                 vectors[key] = got["embeddings"][i]
@@ -173,7 +176,7 @@ class Index:
     def records(self) -> dict[str, dict]:
         """Doc key -> its record's metadata: what `apply` compares against, fetched once per crawl."""
         got = self._collection("docs").get(include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
+        return {key: meta for key, meta in zip(got["ids"], got["metadatas"]) if meta and "content_hash" in meta}
 
     @staticmethod
     def known(records: dict[str, dict], source: str, space: str) -> dict[str, str]:
@@ -191,7 +194,7 @@ class Index:
 
     def model_in_use(self) -> str | None:
         got = self._collection("docs").get(limit=1, include=["metadatas"])
-        return got["metadatas"][0]["model"] if got["ids"] else None
+        return (got["metadatas"][0] or {}).get("model") if got["ids"] else None
 
     def search(self, queries: list[str], n_results: int) -> list[list[ChunkHit]]:
         """Top chunks per query, best first, skipping chunks no doc record vouches for."""
@@ -213,10 +216,53 @@ class Index:
         for metas, distances, texts in zip(result["metadatas"], result["distances"], result["documents"]):
             hits = []
             for meta, distance, text in zip(metas, distances, texts):
-                if live.get(meta.get("doc_key")) == meta.get("content_hash"):
+                if meta and live.get(meta.get("doc_key")) == meta.get("content_hash"):
                     hits.append(ChunkHit(meta["doc_key"], int(meta["chunk"]), round(1.0 - float(distance), 4), text))
             out.append(hits)
         return out
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer per embedded index folder: a second crawl says who holds it, in one line.
+
+        A Chroma server serializes its own writes; crawls of different spaces into it may run at once.
+        """
+        if self.config.chroma_url:
+            yield
+            return
+        import fcntl
+
+        folder = Path(self.config.index).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "crawl.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise DocauditError(
+                    f"another crawl ({holder}) is writing to the index {folder}; wait for it to finish"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _dirty(self) -> bool:
+        return bool(self._collection("state").get(ids=["dirty"], include=[])["ids"])
+
+    def _set_dirty(self, dirty: bool) -> None:
+        state = self._collection("state")
+        if dirty:
+            state.upsert(ids=["dirty"], embeddings=[[0.0]], documents=["a crawl is writing"])
+        else:
+            state.delete(ids=["dirty"])
 
     def cursor(self, source: str, space: str) -> dict | None:
         got = self._collection("state").get(ids=[f"cursor:{source}:{space}"], include=["documents"])
@@ -241,6 +287,9 @@ class Index:
         """
         stats = CrawlStats()
         records_by_key = existing if existing is not None else self.records()
+        # A crawl that died between a commit and its cleanup left chunks no record vouches for:
+        # the flag outlives it, and this crawl sweeps even if nothing changed.
+        unfinished = self._dirty()
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
@@ -265,17 +314,24 @@ class Index:
             elif isinstance(record, Touched):
                 self._touch(record, records_by_key.get(record.key), stats)
             elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
+                if not unfinished:
+                    self._set_dirty(True)
+                    unfinished = True
                 changed.append(record)
                 # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
                 if len(changed) >= EMBED_BATCH_DOCS:
                     self._embed_batch(changed, records_by_key, stats, progress, embedding)
                     changed = []
+        if gone and not unfinished:
+            self._set_dirty(True)
+            unfinished = True
         self._remove(gone, records_by_key)
         stats.removed = len(gone)
         if changed:
             self._embed_batch(changed, records_by_key, stats, progress, embedding)
-        if stats.added or stats.updated or gone:
+        if unfinished:
             self._sweep()
+            self._set_dirty(False)
         if failure is not None:
             raise failure
         return stats
@@ -312,8 +368,11 @@ class Index:
     def _embed_batch(
         self, batch: list[Doc], records_by_key: dict[str, dict], stats: CrawlStats, progress: Any, task: Any
     ) -> None:
-        stats.chunks_embedded += self._write(batch, records_by_key)
-        for doc in batch:
+        committed, skipped, chunks = self._write(batch, records_by_key)
+        stats.chunks_embedded += chunks
+        stats.skipped += skipped
+        stats.seen -= len(skipped)
+        for doc in committed:
             if doc.key in records_by_key:
                 stats.updated += 1
             else:
@@ -326,22 +385,34 @@ class Index:
         """What a doc's chunks depend on besides its text: a change re-embeds every doc."""
         return f"{self.embedder.name}|chunk_size={self.config.chunk_size}|overlap={self.config.chunk_overlap}"
 
-    def split(self, docs: list[Doc]) -> list[list[Any]]:
-        """Each doc as llama-index nodes; freshness metadata rides along but stays out of the embedded text."""
+    def split(self, docs: list[Doc]) -> list[list[Any] | str]:
+        """Each doc as llama-index nodes, or why it could not be split.
+
+        Freshness metadata rides along but stays out of the embedded text. The title is embedded
+        with every chunk, cut to a quarter of the chunk size: a 780-character title must not make
+        the splitter refuse the doc (its metadata would not fit a chunk).
+        """
         from llama_index.core.node_parser import SentenceSplitter
         from llama_index.core.schema import Document
+        from llama_index.core.utils import get_tokenizer
 
         splitter = SentenceSplitter(chunk_size=self.config.chunk_size, chunk_overlap=self.config.chunk_overlap)
-        nodes_by_doc = []
+        tokenizer = get_tokenizer()
+        budget = max(self.config.chunk_size // 4, 1)
+        nodes_by_doc: list[list[Any] | str] = []
         for doc in docs:
-            document = Document(
-                id_=doc.key,
-                text=doc.text,
-                metadata={"title": doc.title, **_freshness(doc)},
-                excluded_embed_metadata_keys=FRESHNESS_KEYS,
-                excluded_llm_metadata_keys=FRESHNESS_KEYS,
-            )
-            nodes = splitter.get_nodes_from_documents([document])
+            try:
+                document = Document(
+                    id_=doc.key,
+                    text=doc.text,
+                    metadata={"title": _fit(doc.title, budget, tokenizer), **_freshness(doc)},
+                    excluded_embed_metadata_keys=FRESHNESS_KEYS,
+                    excluded_llm_metadata_keys=FRESHNESS_KEYS,
+                )
+                nodes = splitter.get_nodes_from_documents([document])
+            except Exception as exc:  # one odd doc is skipped and reported, never the batch
+                nodes_by_doc.append(f"could not be split into chunks ({_one_line(exc)[:200]})")
+                continue
             for i, node in enumerate(nodes):
                 node.id_ = _chunk_id(doc.key, doc.hash, i)
                 node.metadata["chunk"] = i
@@ -354,32 +425,77 @@ class Index:
 
         return node.get_content(metadata_mode=MetadataMode.EMBED)
 
-    def _write(self, docs: list[Doc], records_by_key: dict[str, dict]) -> int:
+    def _write(self, docs: list[Doc], records_by_key: dict[str, dict]) -> tuple[list[Doc], list[Skipped], int]:
+        """Embed and commit a batch: the docs committed, those that could not be (with why), chunks embedded.
+
+        A doc that cannot be split, embedded or stored is skipped alone: the batch is retried doc by
+        doc, so one hostile record never costs the other docs of its batch.
+        """
         import numpy as np
 
-        nodes_by_doc = self.split(docs)
-        flat = [node for nodes in nodes_by_doc for node in nodes]
+        skipped: list[Skipped] = []
+        kept: list[tuple[Doc, list[Any]]] = []
+        for doc, nodes in zip(docs, self.split(docs)):
+            if isinstance(nodes, str):
+                skipped.append(Skipped(doc.source, doc.space, doc.id, nodes))
+            elif nodes:
+                kept.append((doc, nodes))
+            else:
+                skipped.append(Skipped(doc.source, doc.space, doc.id, "no text"))
+        flat = [node for _, nodes in kept for node in nodes]
+        if not flat:
+            return [], skipped, 0
         vectors = self.embedder.encode([self.embed_text(n) for n in flat])
         for node, vector in zip(flat, vectors):
             node.embedding = vector.tolist()
-        chunks = self._collection("chunks")
-        if flat:
-            chunks.delete(ids=[n.id_ for n in flat])  # leftovers of a crawl that died before its commit
-            self._vector_store().add(flat)
         doc_vectors, start = [], 0
-        for nodes in nodes_by_doc:
+        for _, nodes in kept:
             mean = vectors[start : start + len(nodes)].mean(axis=0)
             doc_vectors.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
             start += len(nodes)
-        self._commit(docs, doc_vectors, [len(n) for n in nodes_by_doc])
+        entries = [(doc, nodes, vector) for (doc, nodes), vector in zip(kept, doc_vectors)]
+        try:
+            self._store_batch(entries)
+            committed = entries
+        except Exception:
+            committed = []
+            for entry in entries:  # find the doc the store refused; the rest go in
+                try:
+                    self._store_batch([entry])
+                    committed.append(entry)
+                except Exception as exc:
+                    doc = entry[0]
+                    skipped.append(
+                        Skipped(doc.source, doc.space, doc.id, f"could not be stored ({_one_line(exc)[:200]})")
+                    )
+                    self._delete_chunks([n.id_ for n in entry[1]])
         stale = []
-        for doc in docs:
+        for doc, _, _ in committed:
             old = records_by_key.get(doc.key)
             if old and old["content_hash"] != doc.hash:
                 stale += [_chunk_id(doc.key, old["content_hash"], i) for i in range(old["chunks"])]
-        if stale:
-            chunks.delete(ids=stale)
-        return len(flat)
+        self._delete_chunks(stale)
+        return [doc for doc, _, _ in committed], skipped, len(flat)
+
+    def _store_batch(self, entries: list[tuple[Doc, list[Any], list[float]]]) -> None:
+        """Chunks first, then the doc records: the record is the commit point."""
+        flat = [node for _, nodes, _ in entries for node in nodes]
+        self._delete_chunks([n.id_ for n in flat])  # leftovers of a crawl that died before its commit
+        for part in _batches(flat, self._max_batch()):
+            self._vector_store().add(part)
+        self._commit([e[0] for e in entries], [e[2] for e in entries], [len(e[1]) for e in entries])
+
+    def _max_batch(self) -> int:
+        """Chroma refuses writes larger than its max batch size (5,461 embedded; a server says its own)."""
+        try:
+            return max(1, int(self._connect().get_max_batch_size()))
+        except Exception:
+            return 1000
+
+    def _delete_chunks(self, ids: list[str]) -> None:
+        chunks = self._collection("chunks")
+        for part in _batches(ids, self._max_batch()):
+            chunks.delete(ids=part)
 
     def _refresh_metadata(self, doc: Doc, old: dict) -> None:
         """New owner or dates without new text: rewrite the record and the chunks' metadata, embed nothing."""
@@ -401,12 +517,13 @@ class Index:
     def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None:
         if not keys:
             return
-        self._collection("docs").delete(ids=keys)  # uncommit first: the chunks become invisible
+        for part in _batches(keys, self._max_batch()):
+            self._collection("docs").delete(ids=part)  # uncommit first: the chunks become invisible
         ids = []
         for key in keys:
             old = records_by_key[key]
             ids += [_chunk_id(key, old["content_hash"], i) for i in range(old["chunks"])]
-        self._collection("chunks").delete(ids=ids)
+        self._delete_chunks(ids)
 
     def _sweep(self) -> None:
         """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking)."""
@@ -419,8 +536,7 @@ class Index:
             record = live.get(key)
             if record is None or record[0] != short_hash or not number.isdigit() or int(number) >= record[1]:
                 orphans.append(chunk_id)
-        if orphans:
-            chunks.delete(ids=orphans)
+        self._delete_chunks(orphans)
 
     def chunk_count(self) -> int:
         return self._collection("chunks").count()
@@ -438,6 +554,29 @@ def _freshness(doc: Doc) -> dict[str, str]:
         "last_modified": iso(doc.last_modified) or "",
         "content_hash": doc.hash,
     }
+
+
+def _fit(title: str, budget: int, tokenizer: Any) -> str:
+    """The title cut to at most `budget` tokens (of the splitter's tokenizer), on a word boundary when it can."""
+    title = " ".join(title.split())
+    if len(tokenizer(f"title: {title}")) <= budget:
+        return title
+    low, high = 0, len(title)
+    while low < high:  # the longest prefix that fits
+        middle = (low + high + 1) // 2
+        if len(tokenizer(f"title: {title[:middle]}…")) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    cut = title[:low]
+    if " " in cut[len(cut) // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…" if cut else ""
+
+
+def _batches(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _chunk_id(key: str, content_hash: str, i: int) -> str:

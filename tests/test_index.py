@@ -166,3 +166,86 @@ def test_changing_the_chunking_reembeds_and_leaves_no_stale_chunks(tmp_path, emb
     large = crawl(index, "git", str(tmp_path / "docs"), config)
     assert (large.updated, large.unchanged) == (2, 0)  # same text, new chunking: embedded again
     assert index.chunk_count() == large.chunks_embedded < small.chunks_embedded
+
+
+def _docs(n: int, **overrides) -> list:
+    from docaudit.records import Doc
+
+    return [
+        Doc("git", "space", f"p{i}.md", f"Page {i}", f"# Page {i}\nPage {i} says the deploy window is {i} minutes.\n")
+        for i in range(n)
+    ]
+
+
+def test_a_hostile_record_mid_batch_is_skipped_alone_and_long_titles_never_break_the_split(index):
+    from docaudit.records import Doc
+
+    docs = _docs(4)
+    docs.insert(2, Doc("git", "space", "long-title.md", "word " * 400, "A row with a 2,000-character title.\n"))
+    docs.insert(3, Doc("git", "space", "cjk.md", "标题" * 500, "一个很长的标题的页面。\n"))
+
+    class RefusesOne(Index):
+        def _store_batch(self, entries):
+            if any(doc.id == "p1.md" for doc, _, _ in entries):
+                raise ValueError("store refused this record")
+            super()._store_batch(entries)
+
+    refusing = RefusesOne(index.config, index.embedder)
+    stats = refusing.apply(docs)
+    indexed, _ = refusing.docs()
+    assert sorted(d.id for d in indexed.values()) == ["cjk.md", "long-title.md", "p0.md", "p2.md", "p3.md"]
+    assert [(s.id, s.reason) for s in stats.skipped] == [("p1.md", "could not be stored (store refused this record)")]
+    assert (stats.added, stats.seen) == (5, 5)
+    assert refusing.chunk_count() == 5  # the refused doc left no chunk behind
+    long_chunk = refusing._collection("chunks").get(where={"doc_key": "git:space:long-title.md"}, include=["metadatas"])
+    assert (
+        long_chunk["metadatas"][0]["title"].startswith("word word") and len(long_chunk["metadatas"][0]["title"]) < 300
+    )
+
+
+def test_writes_respect_the_stores_max_batch_size(index, monkeypatch):
+    calls: list[int] = []
+    collection = index._collection("chunks")
+    original = type(collection).add
+
+    def counting_add(self, *args, **kwargs):
+        calls.append(len(kwargs["ids"]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(collection), "add", counting_add)
+    monkeypatch.setattr(Index, "_max_batch", lambda self: 3)
+    index.apply(_docs(8))
+    assert calls and max(calls) <= 3 and sum(calls) >= 8
+    assert index.chunk_count() == 8
+
+
+def test_a_crawl_that_died_after_its_commit_is_cleaned_up_by_the_next_even_with_nothing_changed(
+    repo, tmp_path, embedder
+):
+    config = Config(index=str(tmp_path / "idx"))
+    first = Index(config, embedder)
+    crawl(first, "git", str(repo), config)
+    old_hash = first.records()["git:docs:vpn.md"]["content_hash"][:12]
+    commit(repo, {"vpn.md": "# VPN\nThe VPN was retired; use the zero-trust browser extension instead.\n"})
+
+    class DiesBeforeCleanup(Index):
+        def _delete_chunks(self, ids):
+            if any(old_hash in i for i in ids):  # the new record is committed; the old chunks are next
+                raise KeyboardInterrupt
+            super()._delete_chunks(ids)
+
+    with pytest.raises(KeyboardInterrupt):
+        crawl(DiesBeforeCleanup(config, embedder), "git", str(repo), config)
+    index = Index(config, embedder)
+    assert index.chunk_count() == 6  # the old vpn chunk is still there
+    stats = crawl(index, "git", str(repo), config)
+    assert (stats.added, stats.updated) == (0, 0)
+    assert index.chunk_count() == 5
+
+
+def test_a_second_writer_on_one_index_folder_is_refused_in_one_line(repo, index):
+    with index.writing():
+        other = Index(index.config, index.embedder)
+        with pytest.raises(DocauditError, match=r"another crawl \(pid \d+\) is writing to the index"):
+            crawl(other, "git", str(repo), index.config)
+    assert crawl(Index(index.config, index.embedder), "git", str(repo), index.config).added == 5
