@@ -8,7 +8,6 @@ as edits, because they would make every old page look fresh.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -25,12 +24,15 @@ from connectors import CrawlState
 from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
 from docaudit.errors import DocauditError
+from docaudit.headers import owner_from_text, read_header, status_markers
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+from docaudit.sites import read_site
 from docaudit.text import html_to_text, title_and_headings
+from docaudit.yamlfile import safe_load
 
 KIND = "git"
 EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm"}
-MARKER_KEYS = ("deprecated", "archived", "superseded_by", "review_by")
+MARKER_KEYS = ("deprecated", "is_deprecated", "archived", "superseded_by", "review_by")
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 SKIP_DIRS = {".git", "node_modules", ".docaudit", ".venv", "venv", "__pycache__"}
 IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGNORECASE)
@@ -51,18 +53,25 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     doc_files = [f for f in files if PurePosixPath(f).suffix.lower() in EXTENSIONS]
     history = _history(root, repo, doc_files, config) if repo else {}
     codeowners = _codeowners(root)
+    owners_files = _owners_files(root, files)
     cascades = _cascades(root, doc_files)
-    site_version = _site_version(root)
+    site = read_site(root, files, lambda rel: _frontmatter_of(root, rel))
     seen: set[str] = set()
     for rel in doc_files:
         seen.add(rel)
+        if _undecodable_name(rel):
+            yield Skipped(KIND, space, _printable(rel), "file name is not valid UTF-8")
+            continue
         text, problem = _read(root, rel, config)
         if problem:
             yield Skipped(KIND, space, rel, problem)
             continue
-        doc = _build_doc(space, rel, text, root, history.get(rel), codeowners, cascades, config)
-        if site_version:
-            doc.markers.append(site_version)
+        try:
+            doc = _build_doc(space, rel, text, root, history.get(rel), codeowners, owners_files, cascades, config)
+        except Exception as exc:  # one odd file is a counted skip, never the end of the crawl
+            yield Skipped(KIND, space, rel, f"could not be read ({type(exc).__name__}: {str(exc)[:120]})")
+            continue
+        doc.release = site.locate(rel)
         yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)
@@ -104,15 +113,36 @@ def _list_files(root: Path, repo: Path | None) -> list[str]:
         if out.returncode != 0:
             raise DocauditError(f"{root}: git ls-files failed: {out.stderr.strip()}")
         names = {n for n in out.stdout.split("\0") if n}
-        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+        return sorted(n for n in names if _inside(root, n))
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for name in filenames:
-            path = Path(dirpath) / name
-            if not path.is_symlink():
-                found.append(path.relative_to(root).as_posix())
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            if _inside(root, rel):
+                found.append(rel)
     return sorted(found)
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """A regular file that is really under root: no symlink, and no folder on the way that leads outside."""
+    path = root / rel
+    try:
+        return path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(root)
+    except (OSError, ValueError):
+        return False
+
+
+def _undecodable_name(rel: str) -> bool:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
@@ -125,24 +155,12 @@ def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as exc:
         return "", f"unreadable ({exc.strerror or exc})"
-    if b"\0" in data[:8192]:
+    if b"\0" in data:
         return "", "binary file"
     try:
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as exc:
         return "", f"not valid UTF-8 (byte {exc.start})"
-
-
-def _site_version(root: Path) -> Marker | None:
-    """The version a Docusaurus site calls current: the first entry of `versions.json`."""
-    path = root / "versions.json"
-    try:
-        versions = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(versions, list) and versions and isinstance(versions[0], str):
-        return Marker("site_version", versions[0], "versions.json")
-    return None
 
 
 # --- history ---------------------------------------------------------------------------
@@ -247,12 +265,44 @@ def _is_ignored_author(owner: Owner, config: Config) -> bool:
     return any(part.lower() in who for part in config.ignore_authors)
 
 
+def _owners_files(root: Path, files: list[str]) -> dict[str, tuple[list[str], str]]:
+    """Folder -> (people, file) from Prow-style OWNERS files: approvers, else reviewers."""
+    found = {}
+    for rel in files:
+        if PurePosixPath(rel).name != "OWNERS":
+            continue
+        try:
+            data = safe_load((root / rel).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for key in ("approvers", "reviewers"):
+            people = data.get(key)
+            if isinstance(people, list) and any(isinstance(p, str) for p in people):
+                folder = str(PurePosixPath(rel).parent)
+                found[folder] = ([str(p) for p in people if isinstance(p, str)], f"{rel} {key}")
+                break
+    return found
+
+
+def _owners_file_for(rel: str, owners_files: dict[str, tuple[list[str], str]]) -> Owner | None:
+    """The nearest OWNERS file above the doc wins."""
+    parent = PurePosixPath(rel).parent
+    for folder in [parent, *parent.parents]:
+        entry = owners_files.get(str(folder))
+        if entry:
+            people, where = entry
+            return Owner(people[0], "", where)
+    return None
+
+
 # --- frontmatter, cascades, markers --------------------------------------------------------
 
 
 def _split_frontmatter(text: str) -> tuple[dict, str, str | None]:
     """(frontmatter, body, problem). YAML between `---`, or TOML between `+++` (Hugo)."""
-    for fence, parse in (("---", yaml.safe_load), ("+++", tomllib.loads)):
+    for fence, parse in (("---", safe_load), ("+++", tomllib.loads)):
         if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
             end = re.search(rf"^{re.escape(fence)}\s*$", text[len(fence) + 1 :], re.MULTILINE)
             if not end:
@@ -261,12 +311,24 @@ def _split_frontmatter(text: str) -> tuple[dict, str, str | None]:
             body = text[len(fence) + 1 + end.end() :].lstrip("\r\n")
             try:
                 data = parse(raw) or {}
-            except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-                return {}, body, f"frontmatter could not be parsed ({str(exc).splitlines()[0]})"
+            except (yaml.YAMLError, tomllib.TOMLDecodeError, RecursionError) as exc:
+                return (
+                    {},
+                    body,
+                    f"frontmatter could not be parsed ({(str(exc).splitlines() or ['nested too deeply'])[0][:120]})",
+                )
             if not isinstance(data, dict):
                 return {}, body, "frontmatter is not a mapping"
             return data, body, None
     return {}, text, None
+
+
+def _frontmatter_of(root: Path, rel: str) -> dict:
+    try:
+        meta, _, _ = _split_frontmatter((root / rel).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return meta
 
 
 def _cascades(root: Path, doc_files: list[str]) -> dict[str, tuple[dict, str]]:
@@ -283,7 +345,7 @@ def _cascades(root: Path, doc_files: list[str]) -> dict[str, tuple[dict, str]]:
         if isinstance(cascade, list):  # Hugo allows a list of blocks; targeted ones we cannot judge
             cascade = next((c for c in cascade if isinstance(c, dict) and "_target" not in c), None)
         if isinstance(cascade, dict):
-            markers = {k: cascade[k] for k in (*MARKER_KEYS, "owner") if k in cascade}
+            markers = {k: cascade[k] for k in (*MARKER_KEYS, "owner", "status") if k in cascade}
             if markers:
                 cascades[str(PurePosixPath(rel).parent)] = (markers, rel)
     return cascades
@@ -306,13 +368,20 @@ def _truthy(value: object) -> bool:
     return bool(value)
 
 
-def _markers_from(meta: dict, source: str, rel: str) -> list[Marker]:
+def _markers_from(meta: dict, source: str, rel: str, config: Config) -> list[Marker]:
     markers = []
-    for kind in ("deprecated", "archived"):
-        if kind in meta and _truthy(meta[kind]):
-            markers.append(Marker(kind, str(meta[kind]), source))
-    if meta.get("superseded_by"):
-        markers.append(Marker("superseded_by", resolve_link(rel, str(meta["superseded_by"])), source))
+    for key, kind in (("deprecated", "deprecated"), ("is_deprecated", "deprecated"), ("archived", "archived")):
+        if key in meta and _truthy(meta[key]):
+            markers.append(Marker(kind, str(meta[key]), source))
+    for marker in status_markers(meta, source, config.markers):
+        if marker.kind in {m.kind for m in markers}:
+            continue
+        if marker.kind in ("superseded_by", "replaces") and not marker.value.isdigit():
+            marker = Marker(marker.kind, resolve_link(rel, marker.value), marker.source)  # a link, not an id
+        markers.append(marker)
+    successor = meta.get("superseded_by")
+    if successor and not any(m.kind == "superseded_by" for m in markers):
+        markers.append(Marker("superseded_by", resolve_link(rel, str(successor)), source))
     if meta.get("review_by"):
         value = meta["review_by"]
         try:
@@ -348,6 +417,7 @@ def _build_doc(
     root: Path,
     history: _FileHistory | None,
     codeowners: list,
+    owners_files: dict[str, tuple[list[str], str]],
     cascades: dict,
     config: Config,
 ) -> Doc:
@@ -359,33 +429,48 @@ def _build_doc(
         meta, body, problem = _split_frontmatter(text)
         if problem:
             notes.append(problem)
+    header: dict = {}
+    if not meta and suffix not in (".html", ".htm"):
+        header = read_header(body)  # RFC-822-style `Status: Final` lines, or reST :field: lists, at the top
     if suffix in (".html", ".htm"):
         body, title, headings = html_to_text(text)
     else:
         title, headings = title_and_headings(suffix, body)
-    title = str(meta.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
+    fields = {**header, **meta}
+    title = str(fields.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
+    title = " ".join(title.split())
 
-    markers = _markers_from(meta, "frontmatter", rel)
-    owner_value = meta.get("owner")
+    markers = _markers_from(fields, "frontmatter" if meta else "header", rel, config)
+    if header.get("_id"):
+        markers.append(Marker("alias", header["_id"], "header"))
+    owner_value = fields.get("owner")
     own_keys = set(meta)  # a page's own value, even `deprecated: false`, beats a cascade (as in Hugo)
     for inherited, index_file in _inherited(rel, cascades):
-        markers += [m for m in _markers_from(inherited, f"cascade from {index_file}", rel) if m.kind not in own_keys]
+        markers += [
+            m
+            for m in _markers_from(inherited, f"cascade from {index_file}", rel, config)
+            if m.kind not in own_keys and not (m.kind == "deprecated" and "is_deprecated" in own_keys)
+        ]
         own_keys |= set(inherited)
         owner_value = owner_value or inherited.get("owner")
-    if not any(m.kind in ("deprecated", "archived") for m in markers):
+    if not any(m.kind in ("deprecated", "archived", "current") for m in markers):
         markers += find_banners(rel, body)
     markers += _ignores(meta, text)
 
     owner = None
     if owner_value:
-        owner_text = str(owner_value)
-        email = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", owner_text)
-        name = re.sub(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?", "", owner_text).strip()
-        owner = Owner(name, email.group(0) if email else "", "frontmatter")
+        owner = owner_from_text(str(owner_value), "frontmatter" if "owner" in meta else "header")
     unowned_because = []
     if owner is None:
         owner, line = _codeowner_for(rel, codeowners)
         unowned_because.append(f"CODEOWNERS ({line}) assigns no one" if line else "no CODEOWNERS line matches")
+    if owner is None and owners_files:
+        owner = _owners_file_for(rel, owners_files)
+        if owner is None:
+            unowned_because.append("no OWNERS file above it names an approver or reviewer")
+    author_value = fields.get(config.markers.owner_field.lower())
+    if owner is None and author_value:
+        owner = owner_from_text(str(author_value), f"{config.markers.owner_field} field")
     if history:
         last_modified, created = history.last_modified, history.created
         if history.ignored:

@@ -12,7 +12,15 @@ from .records import Marker
 BANNER_PHRASE = re.compile(
     r"\b(this (page|doc|document|guide|spec|runbook|article|section) (is|has been|was) "
     r"(deprecated|archived|obsolete|outdated|superseded|retired|no longer (maintained|accurate|valid|supported))"
-    r"|deprecated[:!]|archived[:!]|superseded by|do not use|don't use this|no longer maintained)",
+    r"|deprecated[:!]|archived[:!]|superseded by|do not use|don't use this|no longer maintained"
+    r"|feature-state\s+state=\"?deprecated)",
+    re.IGNORECASE,
+)
+# Deep inside a doc, a notice deprecates the doc only when it says so of the doc itself; a
+# `.. deprecated:: 2.6` under one function, or "the --foo flag is deprecated", is about that thing.
+DOC_LEVEL_PHRASE = re.compile(
+    r"\bthis (page|doc|document|guide|spec|runbook|article) (is|has been|was) "
+    r"(deprecated|archived|obsolete|outdated|superseded|retired|no longer (maintained|accurate|valid|supported))",
     re.IGNORECASE,
 )
 NOTICE_LINE = re.compile(r"^\s*(>|!!!|:::|\.\. (deprecated|warning|caution)|\*\*|__|#|\[!)", re.IGNORECASE)
@@ -37,16 +45,17 @@ def resolve_link(rel: str, target: str) -> str:
 
 
 def find_banners(rel: str, body: str) -> list[Marker]:
-    """Deprecation notices in the text: near the top, or in an admonition anywhere."""
+    """Deprecation notices about the doc: a banner near the top, or a notice anywhere that names the doc."""
     markers = []
     nonblank = 0
     for number, line in enumerate(body.splitlines(), 1):
         if not line.strip():
             continue
         nonblank += 1
-        if nonblank > BANNER_SCAN_LINES and not NOTICE_LINE.match(line):
-            continue
-        phrase = BANNER_PHRASE.search(line)
+        if nonblank > BANNER_SCAN_LINES:
+            phrase = DOC_LEVEL_PHRASE.search(line) if NOTICE_LINE.match(line) or line.startswith(" ") else None
+        else:
+            phrase = BANNER_PHRASE.search(line)
         if not phrase:
             continue
         quote = line.strip()[:160]

@@ -75,8 +75,38 @@ class SmtpSettings:
     timeout_seconds: float = 30.0
 
 
+@dataclass
+class MarkerSettings:
+    """`[markers]`: a site's own status fields and values, mapped onto docaudit's markers.
+
+    Read from frontmatter, from an RFC-822-style header block at the top of a doc (`Status: Final`),
+    and from Notion select properties. Names and values compare case-insensitively.
+    """
+
+    status_field: str = "status"
+    deprecated_values: list[str] = field(
+        default_factory=lambda: [
+            "deprecated",
+            "superseded",
+            "withdrawn",
+            "rejected",
+            "obsolete",
+            "archived",
+            "retired",
+            "replaced",
+            "abandoned",
+        ]
+    )
+    # An explicit current status keeps a doc current whatever its age.
+    current_values: list[str] = field(
+        default_factory=lambda: ["final", "active", "accepted", "stable", "current", "approved", "living", "published"]
+    )
+    superseded_by_field: str = "superseded-by"  # also matched with _ for -, e.g. superseded_by
+    owner_field: str = "author"  # a header or frontmatter field naming the owner, after `owner`
+
+
 API_VERSIONS = ("2022-06-28", "2025-09-03")
-SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings, "smtp": SmtpSettings}
+SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings, "smtp": SmtpSettings, "markers": MarkerSettings}
 
 
 @dataclass
@@ -98,7 +128,25 @@ class Config:
     current_version: str = ""  # the version a docs site calls current, when no site config says
     series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded
     # Committers who are not owners: a case-insensitive part of "Name <email>".
-    ignore_authors: list[str] = field(default_factory=lambda: ["[bot]", "noreply", "no-reply"])
+    # GitHub's ID+login@users.noreply.github.com addresses are people; its web-flow and Actions are not.
+    ignore_authors: list[str] = field(
+        default_factory=lambda: [
+            "[bot]",
+            " bot <",
+            "-bot@",
+            "_bot@",
+            ".bot@",
+            "<bot@",
+            "@noreply.",
+            "<noreply@github.com>",
+            "github-actions",
+            "actions@github.com",
+            "dependabot",
+            "renovate",
+            "no-reply@",
+            "<noreply@",
+        ]
+    )
     max_file_bytes: int = 2_000_000
     mass_edit_min_files: int = 10
     mass_edit_fraction: float = 0.25
@@ -111,6 +159,7 @@ class Config:
     notion: NotionSettings = field(default_factory=NotionSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     gdrive: DriveSettings = field(default_factory=DriveSettings)
+    markers: MarkerSettings = field(default_factory=MarkerSettings)
     source: str = ""  # where the config was read from
 
     def max_age_for(self, path: str) -> int:
@@ -137,16 +186,24 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
     for candidate in candidates:
         if not candidate.is_file():
             continue
-        text = candidate.read_text(encoding="utf-8")
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(str(candidate), None, f"not valid UTF-8 (byte {exc.start})") from None
+        except OSError as exc:
+            raise InputError(str(candidate), None, f"cannot read ({exc.strerror or exc})") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             line = re.search(r"line (\d+)", str(exc))
             raise InputError(str(candidate), int(line.group(1)) if line else None, f"invalid TOML: {exc}") from None
         if candidate.name == "pyproject.toml":
-            data = data.get("tool", {}).get("docaudit")
+            tool = data.get("tool", {})
+            data = tool.get("docaudit") if isinstance(tool, dict) else None
             if data is None:
                 continue
+            if not isinstance(data, dict):
+                raise InputError(str(candidate), _line_of(text, "tool.docaudit"), "[tool.docaudit] must be a table")
         return _build(data, str(candidate), text)
     return Config()
 
@@ -156,6 +213,19 @@ def _build(data: dict, source: str, text: str) -> Config:
     _fill(config, _TYPES, data, source, text, "")
     if config.top_k < 1:
         raise InputError(source, _line_of(text, "top_k"), "'top_k' must be at least 1")
+    if config.chunk_size < 16:
+        raise InputError(source, _line_of(text, "chunk_size"), "'chunk_size' must be at least 16 (tokens)")
+    if not 0 <= config.chunk_overlap < config.chunk_size:
+        raise InputError(
+            source, _line_of(text, "chunk_overlap"), "'chunk_overlap' must be at least 0 and below 'chunk_size'"
+        )
+    for name in ("min_score", "topic_similarity", "nli_threshold", "duplicate_similarity", "mass_edit_fraction"):
+        value = getattr(config, name)
+        if not (value == value and -1.0 <= value <= 1.0):  # NaN compares unequal to itself
+            raise InputError(source, _line_of(text, name), f"'{name}' must be a number between 0 and 1")
+    for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
+        if getattr(config, name) < 0:
+            raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")
     if config.notion.api_version not in API_VERSIONS:
         raise InputError(
             source,
@@ -174,7 +244,7 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             _fill(section, {f.name: f.type for f in fields(section)}, value, source, text, f"{key}.")
             continue
         if key not in types or key == "source":
-            raise InputError(source, _line_of(text, key), f"unknown setting '{prefix}{key}'")
+            raise InputError(source, _line_of(text, key, prefix.rstrip(".")), f"unknown setting '{prefix}{key}'")
         expected = types[key]
         ok = {
             "bool": isinstance(value, bool),
@@ -182,13 +252,16 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             "float": isinstance(value, (int, float)) and not isinstance(value, bool),
             "str": isinstance(value, str),
             "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
-            "dict[str, int]": isinstance(value, dict) and all(isinstance(v, int) for v in value.values()),
+            "dict[str, int]": isinstance(value, dict)
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()),
             "dict[str, str]": isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
             "dict[str, list[str]]": isinstance(value, dict)
             and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()),
         }[expected]
         if not ok:
-            raise InputError(source, _line_of(text, key), f"'{prefix}{key}' must be {_describe(expected)}")
+            raise InputError(
+                source, _line_of(text, key, prefix.rstrip(".")), f"'{prefix}{key}' must be {_describe(expected)}"
+            )
         setattr(target, key, float(value) if expected == "float" else value)
 
 
@@ -205,9 +278,15 @@ def _describe(type_name: str) -> str:
     }[type_name]
 
 
-def _line_of(text: str, key: str) -> int | None:
+def _line_of(text: str, key: str, section: str = "") -> int | None:
+    """The line of `key`; inside `[section]` when given (the same key may appear in several sections)."""
     pattern = re.compile(rf"^\s*(\[\s*(tool\.docaudit\.)?{re.escape(key)}\s*\]|\"?{re.escape(key)}\"?\s*=)")
+    header = re.compile(rf"^\s*\[\s*(tool\.docaudit\.)?{re.escape(section)}\s*\]") if section else None
+    inside = header is None
     for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
+        if header is not None and re.match(r"^\s*\[", line):
+            inside = bool(header.match(line))
+            continue
+        if inside and pattern.match(line):
             return number
-    return None
+    return _line_of(text, key) if section else None

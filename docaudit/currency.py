@@ -16,8 +16,10 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from . import sites
 from .config import Config
-from .records import Doc
+from .records import Doc, Release
+from .sites import release_key
 
 CURRENT, AGING, SUPERSEDED, DEPRECATED = "current", "aging", "superseded", "deprecated"
 
@@ -59,11 +61,6 @@ _VERSION_TOKENS = re.compile(
     r"|(?<![\w.])\d+\.\d+(\.\d+)?(\.x)?(?![\w.])|\b(old|legacy|archived?|deprecated|current|latest|new)\b",
     re.IGNORECASE,
 )
-
-
-def release_key(label: str) -> tuple[int, ...]:
-    parts = [int(p) for p in label.split(".")]
-    return tuple(parts + [0] * (3 - len(parts)))
 
 
 def find_version(doc: Doc) -> Version | None:
@@ -110,12 +107,13 @@ def assess(
     now: datetime,
 ) -> dict[str, Currency]:
     """Currency of every doc, keyed like `docs`."""
-    by_path = {}
+    by_name: dict[tuple[str, str, str], str] = {}
     for key, doc in docs.items():
-        for name in (doc.path, doc.id):
+        for name in (doc.path, doc.id, *(m.value for m in doc.markers if m.kind == "alias")):
             if name:
-                by_path.setdefault((doc.source, doc.space, name), key)
-    versions = {key: find_version(doc) for key, doc in docs.items()}
+                by_name.setdefault((doc.source, doc.space, name), key)
+    versions = {key: _version_of(doc) for key, doc in docs.items()}
+    releases = {key: _release_of(doc, config) for key, doc in docs.items()}
     result: dict[str, Currency] = {}
     for key, doc in docs.items():
         max_age = config.max_age_for(doc.path or doc.id)
@@ -127,9 +125,9 @@ def assess(
                 what = "marked" if marker.value.lower() in ("true", "yes") else f'says "{marker.value}"'
                 currency.reasons.append(f"{marker.kind}: {what} ({marker.source})")
             elif marker.kind == "superseded_by":
-                target = by_path.get((doc.source, doc.space, marker.value)) or (
-                    marker.value if marker.value in docs else None
-                )
+                target = _resolve(by_name, docs, doc, marker.value)
+                if target == key:
+                    continue
                 if currency.status != DEPRECATED:
                     currency.status = SUPERSEDED
                 currency.superseded_by = currency.superseded_by or target
@@ -138,31 +136,134 @@ def assess(
                 else:
                     currency.reasons.append(f"superseded by {marker.value}, which is not indexed ({marker.source})")
         result[key] = currency
-    _lineage(docs, vectors, versions, config, result)
+    _replaced(docs, by_name, result)
+    _site_versions(docs, releases, result)
+    _lineage(docs, vectors, versions, releases, config, result)
     for key, doc in docs.items():
         currency = result[key]
-        if currency.age_days is not None and currency.age_days > currency.max_age_days:
-            edited = doc.last_modified.date().isoformat() if doc.last_modified else "?"
-            currency.reasons.append(
-                f"last edited {edited}, {currency.age_days} days ago (policy: {currency.max_age_days} days)"
-            )
-            if currency.status == CURRENT:
-                currency.status = AGING
+        if currency.age_days is None or currency.age_days <= currency.max_age_days:
+            continue
+        explicit = _explicitly_current(doc, releases[key])
+        if explicit and currency.status == CURRENT:
+            currency.reasons.append(f"{explicit}: its age ({currency.age_days} days) does not count")
+            continue
+        edited = doc.last_modified.date().isoformat() if doc.last_modified else "?"
+        currency.reasons.append(
+            f"last edited {edited}, {currency.age_days} days ago (policy: {currency.max_age_days} days; "
+            "age alone is the weakest signal)"
+        )
+        if currency.status == CURRENT:
+            currency.status = AGING
     return result
+
+
+def _resolve(by_name: Mapping[tuple[str, str, str], str], docs: Mapping[str, Doc], doc: Doc, name: str) -> str | None:
+    """A successor named by path, id, doc key or number (`Superseded-By: 8101`), as a doc key."""
+    if name in docs:
+        return name
+    found = by_name.get((doc.source, doc.space, name))
+    if found is None and name.isdigit():
+        found = by_name.get((doc.source, doc.space, str(int(name))))
+    return found
+
+
+def _replaced(docs: Mapping[str, Doc], by_name: Mapping, result: dict[str, Currency]) -> None:
+    """`Replaces: 8100` on a doc names its predecessor: that one is superseded, unless it says it is current."""
+    for key, doc in docs.items():
+        for marker in doc.markers:
+            if marker.kind != "replaces":
+                continue
+            old = _resolve(by_name, docs, doc, marker.value)
+            if old is None or old == key or docs[old].marker("current") or result[old].superseded_by:
+                continue
+            state = result[old]
+            if state.status == CURRENT:
+                state.status = SUPERSEDED
+            state.superseded_by = key
+            state.reasons.append(f"replaced by {doc.title or doc.path} ({marker.source} of {doc.path or doc.id})")
+
+
+def _explicitly_current(doc: Doc, release: Release | None) -> str:
+    """Why a doc is current whatever its age: the site calls its version current or a preview, or it says so."""
+    if release and release.status in (sites.CURRENT, sites.PREVIEW):
+        return f"{release.status} version {release.label} ({release.source})"
+    marker = doc.marker("current")
+    if marker:
+        return f"explicitly current ({marker.source})"
+    return ""
+
+
+def _release_of(doc: Doc, config: Config) -> Release | None:
+    """The doc's site version, re-judged against `current_version` when the config sets one."""
+    release = doc.release
+    if release is None or not config.current_version or not _is_number(release.label):
+        return release
+    current = config.current_version.strip().lstrip("vV")
+    if not _is_number(current) or release.status == sites.ARCHIVED:
+        return release
+    mine, theirs = release_key(release.label), release_key(current)
+    status = sites.CURRENT if mine == theirs else sites.PREVIEW if mine > theirs else sites.OLDER
+    return Release(
+        release.label, status, f"current_version = {config.current_version} (config)", release.inner, release.site
+    )
+
+
+def _is_number(label: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+){0,2}", label))
+
+
+def _version_of(doc: Doc) -> Version | None:
+    if doc.release is not None:
+        if _is_number(doc.release.label):
+            return Version("release", release_key(doc.release.label), doc.release.label, "site")
+        return None
+    return find_version(doc)
+
+
+def _site_versions(
+    docs: Mapping[str, Doc], releases: Mapping[str, Release | None], result: dict[str, Currency]
+) -> None:
+    """Pages of an older version are superseded by their twin (same path inside the version folder)
+    in the current one; a preview version supersedes nothing and is never stale."""
+    current_twins: dict[tuple[str, str, str, str], str] = {}
+    for key, release in releases.items():
+        if release and release.status == sites.CURRENT:
+            doc = docs[key]
+            current_twins[(doc.source, doc.space, release.site, release.inner)] = key
+    for key, release in releases.items():
+        if release is None or release.status not in (sites.OLDER, sites.ARCHIVED):
+            continue
+        doc, state = docs[key], result[key]
+        twin = current_twins.get((doc.source, doc.space, release.site, release.inner))
+        if state.status == CURRENT:
+            state.status = SUPERSEDED
+        if twin and not state.superseded_by:
+            state.superseded_by = twin
+            state.reasons.append(f"{release.source}; the current page is {docs[twin].path}")
+        else:
+            state.reasons.append(f"{release.source}; no page at the same path in the current version")
 
 
 def _lineage(
     docs: Mapping[str, Doc],
     vectors: Mapping[str, Any] | None,
     versions: Mapping[str, Version | None],
+    releases: Mapping[str, Release | None],
     config: Config,
     result: dict[str, Currency],
 ) -> None:
-    """Older versions on the same topic are superseded by the newest one."""
+    """Older versions on the same topic are superseded by the newest one.
+
+    Docs whose site declares its versions are judged by `_site_versions` instead; a doc that says it
+    is current (`Status: Final`) is not superseded by a guess.
+    """
     versioned = [
         key
         for key, version in versions.items()
-        if version and not _in_series(docs[key].path or docs[key].id, config.series)
+        if version
+        and releases[key] is None
+        and not docs[key].marker("current")
+        and not _in_series(docs[key].path or docs[key].id, config.series)
     ]
     declared = {key: _declared_current(config, docs[key]) for key in versioned}
     for key in versioned:
@@ -198,7 +299,9 @@ def _lineage(
         sims = matrix @ matrix[i] if matrix is not None else None
         by_path = set(same_stem.get(("path", docs[key].source + ":" + path_stems[i]), ())) if path_stems[i] else set()
         by_title = set(same_stem.get(("title", title_stems[i]), ())) if title_stems[i] else set()
+        # Similar text alone never makes a successor: the titles must share their topic words too.
         by_topic = set(np.flatnonzero(sims >= config.topic_similarity).tolist()) if sims is not None else set()
+        by_topic = {j for j in by_topic if _shared_topic(title_stems[i], title_stems[j])}
         best: tuple[tuple, str, str] | None = None
         for j in sorted(by_path | by_title | by_topic):
             other = keys[j]
@@ -229,6 +332,35 @@ def _lineage(
         currency.reasons.append(
             f"{mine.label} ({mine.where}) is older than {theirs.label} in {docs[other].path or docs[other].title}: {why}"
         )
+
+
+_STOPWORDS = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "with",
+    "how",
+    "what",
+    "guide",
+    "plan",
+    "doc",
+}
+
+
+def _shared_topic(a: str, b: str) -> bool:
+    """At least half the topic words of the shorter title appear in the other."""
+    words_a = {w for w in a.split() if w not in _STOPWORDS and not w.isdigit()}
+    words_b = {w for w in b.split() if w not in _STOPWORDS and not w.isdigit()}
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) * 2 >= min(len(words_a), len(words_b))
 
 
 def _in_series(path: str, patterns: list[str]) -> bool:

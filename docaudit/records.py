@@ -56,6 +56,17 @@ class Marker:
     source: str  # e.g. "frontmatter", "cascade from guides/_index.md", "banner line 3"
 
 
+@dataclass(frozen=True)
+class Release:
+    """Which version of a docs site a page belongs to, as the site itself says (see `docaudit.sites`)."""
+
+    label: str  # "21.0", or "next" for a Docusaurus docs/ folder
+    status: str  # current | preview | older | archived
+    source: str  # why: "config.toml [params.versions]", "22.0/_index.md is titled ..."
+    inner: str = ""  # the page's path inside its version folder: twins across versions share it
+    site: str = ""  # the path above the version folders: one repo can hold several sites
+
+
 @dataclass
 class Doc:
     source: str  # connector kind: git, notion, gdrive
@@ -72,6 +83,7 @@ class Doc:
     headings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # provenance worth showing, e.g. ignored mass edits
     permissions: list[str] = field(default_factory=list)
+    release: Release | None = None  # the site version the doc belongs to, when the site declares versions
     version: str = ""  # the source's change stamp (an edit time, a revision), when it has a trustworthy one
     minhash: list[int] = field(default_factory=list)  # near-duplicate signature, set by the index
     hash: str = ""
@@ -114,6 +126,7 @@ class Doc:
         data = dict(data)
         data["owner"] = Owner(**data["owner"]) if data.get("owner") else None
         data["markers"] = [Marker(**m) for m in data.get("markers", [])]
+        data["release"] = Release(**data["release"]) if data.get("release") else None
         data["last_modified"] = to_utc(data.get("last_modified"))
         data["created"] = to_utc(data.get("created"))
         return cls(text="", **data)

@@ -56,6 +56,14 @@ def title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
             elif not in_code and (m := re.match(r"^(#{1,3})\s+(.+?)\s*#*\s*$", line)):
                 headings.append(m.group(2))
     elif suffix == ".rst":
+        rule = re.compile(r"([=\-~^\"'`#*+])\1{2,}\s*")
+        for over, middle, under in zip(lines, lines[1:], lines[2:]):
+            # An over- and underlined heading at the top is the document title, whatever comes first
+            if rule.fullmatch(over) and middle.strip() and rule.fullmatch(under) and over.strip() == under.strip():
+                title = middle.strip()
+                rest = [h for h in title_and_headings(".rst-body", body)[1] if h != title]
+                return title, rest
+    if suffix in (".rst", ".rst-body"):
         for above, below in zip(lines, lines[1:]):
             if (
                 above.strip()
@@ -65,4 +73,6 @@ def title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
                 headings.append(above.strip())
     elif suffix in (".adoc", ".asciidoc"):
         headings = [m.group(2) for line in lines if (m := re.match(r"^(={1,3})\s+(.+)$", line))]
+    if suffix == ".rst-body":
+        return "", headings
     return (headings[0] if headings else ""), headings[1:]

@@ -48,3 +48,21 @@ def check_keys(item: dict, allowed: set[str], name: str, what: str) -> None:
     if unknown:
         key = sorted(unknown)[0]
         raise InputError(name, keys[key], f"unknown {what} key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Docs and site configs are written by anyone: aliases (the "billion laughs" bomb) are refused."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def safe_load(text: str) -> Any:
+    """yaml.safe_load without aliases; nesting too deep is a YAML error, not a RecursionError."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None

@@ -56,12 +56,18 @@ def test_release_lineage_same_path_apart_from_version():
     assert verdict["git:s:api/v3.7/other.md"].status == "current"
 
 
-def test_period_lineage_by_topic_similarity_only_when_vectors_agree():
-    a, b = doc("billing/spec-2021.md", "Billing Spec 2021"), doc("billing/q3-2026.md", "Migration Q3 2026")
+def test_period_lineage_by_topic_similarity_only_when_vectors_and_titles_agree():
+    a, b = doc("billing/spec-2021.md", "Billing Spec 2021"), doc("billing/q3-2026.md", "Billing Migration Q3 2026")
     near = {a.key: np.array([1.0, 0.0]), b.key: np.array([0.8, 0.6])}  # cosine 0.8
     far = {a.key: np.array([1.0, 0.0]), b.key: np.array([0.0, 1.0])}  # cosine 0.0
     assert assess(keyed(a, b), near, Config(), NOW)[a.key].superseded_by == b.key
     assert assess(keyed(a, b), far, Config(), NOW)[a.key].superseded_by is None
+
+
+def test_similar_text_alone_never_makes_a_successor():
+    a, b = doc("v2.3/administration.md", "Administration"), doc("v3.8/faq.md", "FAQ")
+    same = {a.key: np.array([1.0, 0.0]), b.key: np.array([0.99, 0.14])}  # cosine 0.99
+    assert assess(keyed(a, b), same, Config(), NOW)[a.key].superseded_by is None
 
 
 def test_quarters_compare_within_a_year():
@@ -97,7 +103,9 @@ def test_markers_and_age_policy():
     assert verdict[deprecated.key].reasons == ["deprecated: marked (frontmatter)"]
     assert (verdict[superseded.key].status, verdict[superseded.key].superseded_by) == ("superseded", target.key)
     assert verdict[aging.key].status == "aging"
-    assert verdict[aging.key].reasons == ["last edited 2026-03-01, 264 days ago (policy: 180 days)"]
+    assert verdict[aging.key].reasons == [
+        "last edited 2026-03-01, 264 days ago (policy: 180 days; age alone is the weakest signal)"
+    ]
     assert verdict[fresh.key].status == "current" and verdict[fresh.key].age_days == 264
 
 

@@ -7,7 +7,7 @@ from conftest import commit
 
 from connectors import CrawlState, gitrepo
 from docaudit.config import Config
-from docaudit.records import Doc, Gone, Skipped
+from docaudit.records import Doc, Gone, Owner, Skipped
 
 
 def crawl(root, config=None, known=None):
@@ -189,8 +189,165 @@ def test_gitignored_files_are_not_docs(tmp_path):
     assert "not in git history" in docs["draft.md"].notes[0]
 
 
-def test_docusaurus_versions_json_declares_the_current_version(tmp_path):
-    commit(tmp_path, {"versions.json": '["3.7", "3.1"]', "versioned_docs/version-3.1/auth.md": "# Auth\n"})
+def test_docusaurus_versions_json_declares_the_current_version_and_docs_is_next(tmp_path):
+    # The layout of jestjs/jest: website/versions.json, website/versioned_docs/version-X, ../docs is "next"
+    commit(
+        tmp_path,
+        {
+            "website/versions.json": '["30.4", "30.0"]',
+            "website/versioned_docs/version-30.0/CLI.md": "# CLI\n",
+            "website/versioned_docs/version-30.4/CLI.md": "# CLI\n",
+            "docs/CLI.md": "# CLI\n",
+        },
+    )
     docs, _, _, _ = crawl(tmp_path)
-    marker = docs["versioned_docs/version-3.1/auth.md"].marker("site_version")
-    assert (marker.value, marker.source) == ("3.7", "versions.json")
+    old, cur, nxt = (
+        docs[p].release
+        for p in (
+            "website/versioned_docs/version-30.0/CLI.md",
+            "website/versioned_docs/version-30.4/CLI.md",
+            "docs/CLI.md",
+        )
+    )
+    assert (old.label, old.status, old.inner) == ("30.0", "older", "CLI.md")
+    assert (cur.label, cur.status, cur.inner) == ("30.4", "current", "CLI.md")
+    assert cur.source == "30.4 is the current version (website/versions.json (newest first))"
+    assert (nxt.label, nxt.status, nxt.inner) == ("next", "preview", "CLI.md")
+    assert old.site == cur.site == nxt.site == "website"
+
+
+HUGO_CONFIG = '[params.versions]\ncurrent = "21.0"\nnext = "22.0"\n'
+
+
+def test_hugo_params_versions_and_index_pages_say_which_version_is_what(tmp_path):
+    # The shapes of vitessio/website: config.toml [params.versions], version folders with _index.md
+    commit(
+        tmp_path,
+        {
+            "config.toml": HUGO_CONFIG,
+            "content/en/docs/20.0/_index.md": "---\ntitle: v20.0 (Stable)\ncascade:\n  version: v20.0\n---\n",
+            "content/en/docs/20.0/cell.md": "# Cell\n",
+            "content/en/docs/21.0/cell.md": "# Cell\n",
+            "content/en/docs/22.0/_index.md": "---\ntitle: v22.0 (Development)\n---\n",
+            "content/en/docs/22.0/cell.md": "# Cell\n",
+            "content/en/docs/archive/16.0/_index.md": "---\ntitle: v16.0 (Archived)\n---\n",
+            "content/en/docs/archive/16.0/cell.md": "# Cell\n",
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    release = {p.split("/")[-2]: d.release for p, d in docs.items() if p.endswith("cell.md")}
+    assert {v: r.status for v, r in release.items()} == {
+        "20.0": "older",
+        "21.0": "current",
+        "22.0": "preview",
+        "16.0": "archived",
+    }
+    assert release["22.0"].source == "22.0 is the site's next version (config.toml [params.versions])"
+    assert release["16.0"].source == 'content/en/docs/archive/16.0/_index.md is titled "v16.0 (Archived)"'
+    assert len({(r.site, r.inner) for r in release.values()}) == 1  # one page, four versions
+
+
+def test_without_a_declaration_the_index_page_still_marks_a_development_version(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "docs/v1.0/a.md": "# A\n",
+            "docs/v2.0/a.md": "# A\n",
+            "docs/v3.0/_index.md": "---\ntitle: v3.0\ncascade:\n  page_warning: This is a DRAFT of an unreleased version\n---\n",
+            "docs/v3.0/a.md": "# A\n",
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert [docs[f"docs/v{v}/a.md"].release.status for v in ("1.0", "2.0", "3.0")] == ["older", "current", "preview"]
+
+
+def test_mike_versions_json_aliases_name_the_current_version(tmp_path):
+    mike = '[{"version": "2.0", "title": "2.0 dev", "aliases": ["dev"]}, {"version": "1.5", "aliases": ["latest"]}]'
+    commit(tmp_path, {"versions.json": mike, "1.5/a.md": "# A\n", "2.0/a.md": "# A\n", "1.0/a.md": "# A\n"})
+    docs, _, _, _ = crawl(tmp_path)
+    assert [docs[f"{v}/a.md"].release.status for v in ("1.0", "1.5", "2.0")] == ["older", "current", "preview"]
+
+
+PEP_OLD = """PEP: 8100
+Title: January 2019 steering council election
+Author: Nathaniel J. Smith <njs@pobox.com>, Ee Durbin <ee@python.org>
+Status: Superseded
+Type: Informational
+Superseded-By: 8101
+
+Abstract
+========
+
+This document describes the schedule and other details of the election.
+
+.. deprecated:: 2.6
+   The ``old()`` function below is deprecated.
+"""
+PEP_NEW = """PEP: 8101
+Title: 2020 Term steering council election
+Author: Ewa Jodlowska <ewa@python.org>
+Status: Final
+Type: Informational
+Replaces: 8100
+
+Abstract
+========
+
+The 2020 election.
+"""
+
+
+def test_header_blocks_give_title_status_owner_and_a_successor_by_number(tmp_path):
+    # Real shapes of the peps repository: RFC-822-style headers above reST sections
+    commit(tmp_path, {"peps/pep-8100.rst": PEP_OLD, "peps/pep-8101.rst": PEP_NEW}, author="Bot <x@noreply.example.com>")
+    docs, _, _, _ = crawl(tmp_path)
+    old, new = docs["peps/pep-8100.rst"], docs["peps/pep-8101.rst"]
+    assert (old.title, new.title) == ("January 2019 steering council election", "2020 Term steering council election")
+    assert old.owner == Owner("Nathaniel J. Smith", "njs@pobox.com", "author field")
+    assert [(m.kind, m.value) for m in old.markers] == [
+        ("deprecated", "Superseded"),
+        ("superseded_by", "8101"),
+        ("alias", "8100"),
+    ]
+    assert [(m.kind, m.value) for m in new.markers] == [("current", "Final"), ("replaces", "8100"), ("alias", "8101")]
+    from docaudit.currency import assess
+
+    verdict = assess({d.key: d for d in (old, new)}, None, Config(), datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert verdict[old.key].superseded_by == new.key
+    assert verdict[new.key].status == "current"  # Final: its age does not count
+    assert "explicitly current (header status: Final)" in verdict[new.key].reasons[0]
+
+
+def test_a_directive_deep_in_a_doc_deprecates_the_thing_it_annotates_not_the_doc(tmp_path):
+    body = "# Logging\n\n" + "Configure logging.\n\n" * 20 + ".. deprecated:: 2.6\n   Use the new handler.\n"
+    admonition = "# Mocks\n\n" + "Text.\n\n" * 20 + ":::caution\n\nThe --foo flag is deprecated: use --bar.\n\n:::\n"
+    top = ":::caution Deprecated\n\nThis page is deprecated. Use [the new one](new.md).\n\n:::\n\n# Old\n"
+    commit(tmp_path, {"logging.md": body, "mocks.md": admonition, "old.md": top})
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["logging.md"].markers == [] and docs["mocks.md"].markers == []
+    assert [m.kind for m in docs["old.md"].markers] == ["deprecated", "superseded_by"]
+
+
+def test_is_deprecated_in_a_cascade_and_prow_owners_files(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "docs/v1/_index.md": "---\ntitle: v1\ncascade:\n  is_deprecated: true\n---\n",
+            "docs/v1/page.md": "# Page\n",
+            "OWNERS": "approvers:\n- alice\nreviewers:\n- bob\n",
+            "docs/OWNERS": "reviewers:\n- carol\n",
+        },
+        author="web-flow <noreply@github.com>",
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["docs/v1/page.md"].marker("deprecated").source == "cascade from docs/v1/_index.md"
+    assert docs["docs/v1/page.md"].owner == Owner("carol", "", "docs/OWNERS reviewers")
+
+
+def test_github_noreply_committers_are_people_and_bots_are_not(tmp_path):
+    commit(tmp_path, {"a.md": "# A\n"}, author="Shlomi Noach <2607934+shlomi-noach@users.noreply.github.com>")
+    commit(tmp_path, {"b.md": "# B\n"}, author="dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>")
+    commit(tmp_path, {"c.md": "# C\n"}, author="GitHub <noreply@github.com>")
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["a.md"].owner.name == "Shlomi Noach"
+    assert docs["b.md"].owner is None and docs["c.md"].owner is None
