@@ -21,6 +21,10 @@ DEFAULT_SERIES = (
     "**/meeting-notes/**",
     "**/adr/**",
     "**/decisions/**",
+    "**/design-docs/**",
+    "**/rfcs/**",
+    "**/proposals/**",
+    "**/keps/**",
     "**/blog/**",
     "**/news/**",
 )
@@ -109,6 +113,9 @@ API_VERSIONS = ("2022-06-28", "2025-09-03")
 SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings, "smtp": SmtpSettings, "markers": MarkerSettings}
 
 
+DEFAULT_MAX_AGE_DAYS = 365
+
+
 @dataclass
 class Config:
     index: str = ".docaudit"  # folder of the embedded Chroma index
@@ -119,7 +126,9 @@ class Config:
     chunk_overlap: int = 30
     top_k: int = 5
     min_score: float = 0.3  # a chunk less similar than this to the query is not "retrieved", whatever its rank
-    max_age_days: int = 365
+    # Age alone is the weakest signal: with no policy set (here or in age_policy), docs past the default
+    # show as aging in `docaudit docs` but raise no stale-surfaces finding.
+    max_age_days: int | None = None
     age_policy: dict[str, int] = field(default_factory=dict)  # path prefix -> max age in days
     topic_similarity: float = 0.6
     nli_model: str = ""  # a sentence-transformers CrossEncoder folder with a 'contradiction' label; off when empty
@@ -163,12 +172,18 @@ class Config:
     source: str = ""  # where the config was read from
 
     def max_age_for(self, path: str) -> int:
-        """The longest matching `age_policy` prefix wins, else `max_age_days`."""
-        best = ("", self.max_age_days)
+        """The longest matching `age_policy` prefix wins, else `max_age_days`, else the default."""
+        return self.age_policy_for(path)[0]
+
+    def age_policy_for(self, path: str) -> tuple[int, str]:
+        """(max age in days, where the policy was set: "" when it is only the built-in default)."""
+        best = ("", self.max_age_days if self.max_age_days is not None else DEFAULT_MAX_AGE_DAYS)
         for prefix, days in self.age_policy.items():
             if path.startswith(prefix) and len(prefix) > len(best[0]):
                 best = (prefix, days)
-        return best[1]
+        if best[0]:
+            return best[1], f'age_policy "{best[0]}"'
+        return best[1], "max_age_days" if self.max_age_days is not None else ""
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}
@@ -224,7 +239,7 @@ def _build(data: dict, source: str, text: str) -> Config:
         if not (value == value and -1.0 <= value <= 1.0):  # NaN compares unequal to itself
             raise InputError(source, _line_of(text, name), f"'{name}' must be a number between 0 and 1")
     for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
-        if getattr(config, name) < 0:
+        if (getattr(config, name) or 0) < 0:
             raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")
     if config.notion.api_version not in API_VERSIONS:
         raise InputError(
@@ -249,6 +264,7 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
         ok = {
             "bool": isinstance(value, bool),
             "int": isinstance(value, int) and not isinstance(value, bool),
+            "int | None": isinstance(value, int) and not isinstance(value, bool),
             "float": isinstance(value, (int, float)) and not isinstance(value, bool),
             "str": isinstance(value, str),
             "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
@@ -269,6 +285,7 @@ def _describe(type_name: str) -> str:
     return {
         "bool": "true or false",
         "int": "a whole number",
+        "int | None": "a whole number",
         "float": "a number",
         "str": "a string",
         "list[str]": "a list of strings",

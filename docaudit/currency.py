@@ -40,6 +40,7 @@ class Currency:
     version: Version | None = None
     age_days: int | None = None
     max_age_days: int = 0
+    age_policy: str = ""  # where the age policy was set; "" for the built-in default, which raises no finding
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Currency:
             "version": self.version.label if self.version else None,
             "age_days": self.age_days,
             "max_age_days": self.max_age_days,
+            "age_policy": self.age_policy or "default",
         }
 
 
@@ -116,9 +118,9 @@ def assess(
     releases = {key: _release_of(doc, config) for key, doc in docs.items()}
     result: dict[str, Currency] = {}
     for key, doc in docs.items():
-        max_age = config.max_age_for(doc.path or doc.id)
+        max_age, policy = config.age_policy_for(doc.path or doc.id)
         age = (now - doc.last_modified).days if doc.last_modified else None
-        currency = Currency(CURRENT, version=versions[key], age_days=age, max_age_days=max_age)
+        currency = Currency(CURRENT, version=versions[key], age_days=age, max_age_days=max_age, age_policy=policy)
         for marker in doc.markers:
             if marker.kind in ("deprecated", "archived"):
                 currency.status = DEPRECATED
@@ -143,15 +145,17 @@ def assess(
         currency = result[key]
         if currency.age_days is None or currency.age_days <= currency.max_age_days:
             continue
-        explicit = _explicitly_current(doc, releases[key])
+        explicit = _explicitly_current(doc, releases[key], config)
         if explicit and currency.status == CURRENT:
             currency.reasons.append(f"{explicit}: its age ({currency.age_days} days) does not count")
             continue
         edited = doc.last_modified.date().isoformat() if doc.last_modified else "?"
-        currency.reasons.append(
-            f"last edited {edited}, {currency.age_days} days ago (policy: {currency.max_age_days} days; "
-            "age alone is the weakest signal)"
+        policy = (
+            f"policy: {currency.max_age_days} days, {currency.age_policy}"
+            if currency.age_policy
+            else f"default {currency.max_age_days} days; no age policy is set, so age alone raises no finding"
         )
+        currency.reasons.append(f"last edited {edited}, {currency.age_days} days ago ({policy})")
         if currency.status == CURRENT:
             currency.status = AGING
     return result
@@ -183,10 +187,13 @@ def _replaced(docs: Mapping[str, Doc], by_name: Mapping, result: dict[str, Curre
             state.reasons.append(f"replaced by {doc.title or doc.path} ({marker.source} of {doc.path or doc.id})")
 
 
-def _explicitly_current(doc: Doc, release: Release | None) -> str:
-    """Why a doc is current whatever its age: the site calls its version current or a preview, or it says so."""
+def _explicitly_current(doc: Doc, release: Release | None, config: Config) -> str:
+    """Why a doc is current whatever its age: the site calls its version current or a preview, it says so,
+    or it is a dated record (a postmortem, a design doc) that is history, not guidance."""
     if release and release.status in (sites.CURRENT, sites.PREVIEW):
         return f"{release.status} version {release.label} ({release.source})"
+    if _in_series(doc.path or doc.id, config.series):
+        return "a dated record (series)"
     marker = doc.marker("current")
     if marker:
         return f"explicitly current ({marker.source})"

@@ -218,11 +218,17 @@ class Finding:
     related: list[Doc] = field(default_factory=list)
     file: str | None = None  # the doc's file relative to its repository, when the gate knows it
     line: int | None = None  # where in that file the offending text is
+    group: str = ""  # one finding for many docs (a version folder, a folder of unowned docs): what it covers
 
     @property
     def fingerprint(self) -> str:
-        """Stable across re-crawls and unrelated edits: rule and doc identities only, never ranks or dates."""
-        parts = [self.rule, self.doc.key, *sorted(d.key for d in self.related)]
+        """Stable across re-crawls and unrelated edits: rule and doc identities only, never ranks or dates.
+
+        A grouped finding is identified by what it covers, so that one more doc in it is not a new finding.
+        """
+        parts = (
+            [self.rule, self.group] if self.group else [self.rule, self.doc.key, *sorted(d.key for d in self.related)]
+        )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
@@ -236,4 +242,5 @@ class Finding:
             "fingerprint": self.fingerprint,
             "file": self.file,
             "line": self.line,
+            **({"group": self.group} if self.group else {}),
         }

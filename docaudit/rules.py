@@ -16,6 +16,7 @@ from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
 from .facts import Fact, sentences
 from .facts import conflicts as fact_conflicts
+from .grouping import copy_clusters, unowned_folders, version_folder_inversions, versions_of_one_page
 from .records import Doc, Finding, Hit, Probe, Severity, iso
 
 RULE_HELP = {
@@ -103,6 +104,7 @@ def evaluate(
         *duplicate_copies(duplicates, rankings, docs, currency),
         *conflicts(rankings, docs, currency, verdicts or {}, nli_threshold),
     ]
+    findings = unowned_folders(version_folder_inversions(findings, docs, currency))
     return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
 
 
@@ -205,8 +207,8 @@ def stale_surfaces(
         state = currency[key]
         if key in skip or state.status in (SUPERSEDED, DEPRECATED):
             continue
-        if state.age_days is None or state.age_days <= state.max_age_days:
-            continue
+        if state.age_days is None or state.age_days <= state.max_age_days or not state.age_policy:
+            continue  # age alone, against the built-in default, is too weak a signal to report
         probes = _surfacing(rankings, key)
         if not probes:
             continue
@@ -215,7 +217,7 @@ def stale_surfaces(
                 "stale-surfaces",
                 RULES["stale-surfaces"],
                 doc,
-                f"'{doc.title}' was last edited {state.age_days} days ago (policy {state.max_age_days}) "
+                f"'{doc.title}' was last edited {state.age_days} days ago ({state.age_policy} {state.max_age_days}) "
                 f'and retrieval returns it for {len(probes)} probe(s), e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
                 {"probes": probes, **_dates(doc, state), "notes": doc.notes},
             )
@@ -320,40 +322,9 @@ def duplicate_copies(
     docs: Mapping[str, Doc],
     currency: Mapping[str, Currency],
 ) -> list[Finding]:
-    """One finding per pair of copies, on the older copy; versions of one topic are lineage, not copies."""
+    """One finding per cluster of copies, on the oldest copy; versions of one page are lineage, not copies."""
     exposure = _exposure(rankings)
-    findings = []
-    for pair in pairs:
-        if pair.a not in docs or pair.b not in docs:
-            continue
-        if currency[pair.a].superseded_by == pair.b or currency[pair.b].superseded_by == pair.a:
-            continue
-        older, newer = sorted((docs[pair.a], docs[pair.b]), key=lambda d: (d.last_modified or _EPOCH, d.key))
-        findings.append(
-            Finding(
-                "duplicate",
-                RULES["duplicate"],
-                older,
-                f"{_label(older)} and {_label(newer)} are near-duplicates (similarity {pair.similarity:.2f}); "
-                f"{_label(newer)} is newer ({_day(newer)} vs {_day(older)}), and retrieval returns them for "
-                f"{exposure[newer.key]} and {exposure[older.key]} probe(s)",
-                {
-                    "similarity": pair.similarity,
-                    "older": {
-                        "doc": _label(older),
-                        "last_modified": iso(older.last_modified),
-                        "exposure": exposure[older.key],
-                    },
-                    "newer": {
-                        "doc": _label(newer),
-                        "last_modified": iso(newer.last_modified),
-                        "exposure": exposure[newer.key],
-                    },
-                },
-                [newer],
-            )
-        )
-    return findings
+    return copy_clusters([(p.a, p.b, p.similarity) for p in pairs], docs, currency, exposure, RULES["duplicate"])
 
 
 def _label(doc: Doc) -> str:
@@ -386,7 +357,7 @@ def conflicts(
         passages = [(key, text) for key, text in ranking.passages if key in docs]
         for i, (key_a, text_a) in enumerate(passages):
             for key_b, text_b in passages[i + 1 :]:
-                if key_a == key_b:
+                if key_a == key_b or versions_of_one_page(docs[key_a], docs[key_b], currency):
                     continue
                 (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
                 found = []

@@ -134,6 +134,8 @@ def _status(label: str, current: str, declared: Declared, meta: dict) -> tuple[s
     own = _index_status(meta)
     if label in declared.previews:
         return PREVIEW, f"{label} is the site's next version ({declared.source})"
+    if label == declared.current:  # the site config beats a stale index title ("v21.0 (RC)")
+        return CURRENT, f"{label} is the current version ({declared.source})"
     if own and own[0] == PREVIEW:
         return PREVIEW, own[1]
     if label == current:

@@ -104,7 +104,7 @@ def test_markers_and_age_policy():
     assert (verdict[superseded.key].status, verdict[superseded.key].superseded_by) == ("superseded", target.key)
     assert verdict[aging.key].status == "aging"
     assert verdict[aging.key].reasons == [
-        "last edited 2026-03-01, 264 days ago (policy: 180 days; age alone is the weakest signal)"
+        'last edited 2026-03-01, 264 days ago (policy: 180 days, age_policy "runbooks/")'
     ]
     assert verdict[fresh.key].status == "current" and verdict[fresh.key].age_days == 264
 

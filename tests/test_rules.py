@@ -96,11 +96,20 @@ def test_stale_surfaces_respects_policy_and_leaves_superseded_docs_to_inversions
     stale, fresh = doc("stale.md", modified="2024-01-01"), doc("fresh.md", modified="2026-11-01")
     old_versioned = doc("api/v1/guide.md", modified="2020-01-01")
     docs = {d.key: d for d in (stale, fresh, old_versioned, NEW)}
-    currency = assess(docs, None, Config(), NOW)
+    currency = assess(docs, None, Config(max_age_days=365), NOW)
     findings = stale_surfaces([ranking("p", [stale, fresh, old_versioned])], docs, currency)
     assert [f.doc.path for f in findings] == ["stale.md"]
     assert findings[0].evidence["age_days"] == 1054
     assert stale_surfaces([ranking("p", [fresh])], docs, currency) == []
+
+
+def test_age_alone_against_the_built_in_default_raises_no_finding_but_shows_as_aging():
+    stale = doc("stale.md", modified="2024-01-01")
+    docs = {stale.key: stale, NEW.key: NEW}
+    currency = assess(docs, None, Config(), NOW)
+    assert currency[stale.key].status == "aging"
+    assert "no age policy is set, so age alone raises no finding" in currency[stale.key].reasons[0]
+    assert stale_surfaces([ranking("p", [stale])], docs, currency) == []
 
 
 def test_missing_owner():

@@ -1,0 +1,246 @@
+"""One finding per thing a person fixes once: a version folder whose pages outrank the current ones,
+a cluster of copies, a folder of unowned docs. Per-doc findings that share such a cause are folded
+into one, with every doc listed in the evidence."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+
+from . import sites
+from .currency import Currency, topic_stem
+from .records import Doc, Finding, Severity, iso
+
+GROUP_MIN = 3  # fewer docs than this stay separate findings: a group of two reads worse than two items
+LIST_SHOWN = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def versions_of_one_page(a: Doc, b: Doc, currency: Mapping[str, Currency]) -> bool:
+    """Two versions of one page (twins across version folders, or lineage): never copies, never a conflict."""
+    if currency.get(a.key) and currency[a.key].superseded_by == b.key:
+        return True
+    if currency.get(b.key) and currency[b.key].superseded_by == a.key:
+        return True
+    ra, rb = a.release, b.release
+    if ra and rb and (a.source, a.space, ra.site, ra.inner) == (b.source, b.space, rb.site, rb.inner):
+        return True
+    if (ra or rb) and a.source == b.source and _page_name(a) == _page_name(b):
+        return True  # a versioned page and an unversioned copy of it (a docs/ folder beside version folders)
+    va, vb = currency.get(a.key), currency.get(b.key)
+    if va and vb and va.version and vb.version and va.version.label != vb.version.label:
+        return topic_stem(a.path or a.title) == topic_stem(b.path or b.title) or topic_stem(a.title) == topic_stem(
+            b.title
+        )
+    return False
+
+
+def _page_name(doc: Doc) -> str:
+    inner = doc.release.inner if doc.release else doc.path
+    return topic_stem(str(PurePosixPath(inner).with_suffix(""))) if inner else ""
+
+
+def version_folder_inversions(
+    findings: list[Finding], docs: Mapping[str, Doc], currency: Mapping[str, Currency]
+) -> list[Finding]:
+    """Inversions of an old version's pages by their current twins become one finding per old version:
+    the fix is one decision (leave that version out of the RAG index, or mark it), not one per page."""
+    groups: dict[tuple, list[Finding]] = defaultdict(list)
+    kept = []
+    for finding in findings:
+        release = finding.doc.release
+        if finding.rule == "rank-inversion" and release and release.status in (sites.OLDER, sites.ARCHIVED):
+            groups[(finding.doc.source, finding.doc.space, release.site, release.label)].append(finding)
+        else:
+            kept.append(finding)
+    for (source, space, site, label), members in groups.items():
+        if len(members) < GROUP_MIN:
+            kept += members
+            continue
+        first = members[0]
+        folder = _folder_of(first.doc)
+        current = first.related[0]
+        current_label = current.release.label if current.release else "current"
+        anchor = _index_page(docs, folder) or first.doc
+        current_anchor = _index_page(docs, _folder_of(current)) or current
+        probes = sum(len(m.evidence["probes"]) for m in members)
+        worst = min(members, key=lambda m: min(p["rank"] for p in m.evidence["probes"]))
+        shown = min(worst.evidence["probes"], key=lambda p: p["rank"])
+        where = f"rank {shown['current_rank']}" if shown["current_rank"] else "not in the results"
+        message = (
+            f"{len(members)} pages of version {label} ({folder}/) outrank their twins in the current "
+            f"{current_label} for {probes} probe(s), e.g. '{worst.doc.title}' ranks {shown['rank']} for "
+            f'"{shown["query"]}" while {worst.related[0].path} is {where} ({first.doc.release.source}): '
+            f"leave {label} out of the RAG index, or mark it archived"
+        )
+        evidence = {
+            "version": label,
+            "folder": folder,
+            "current_version": current_label,
+            "why": first.doc.release.source,
+            "pages": [
+                {
+                    "doc": m.doc.path,
+                    "current": m.related[0].path,
+                    "probes": m.evidence["probes"],
+                }
+                for m in sorted(members, key=lambda m: m.doc.path)
+            ],
+        }
+        kept.append(
+            Finding(
+                "rank-inversion",
+                first.severity,
+                anchor,
+                message,
+                evidence,
+                [current_anchor],
+                group=f"version:{source}:{space}:{site}:{label}",
+            )
+        )
+    return kept
+
+
+def _folder_of(doc: Doc) -> str:
+    if doc.release and doc.release.inner and doc.path.endswith(doc.release.inner):
+        return doc.path[: -len(doc.release.inner)].rstrip("/")
+    return str(PurePosixPath(doc.path).parent)
+
+
+def _index_page(docs: Mapping[str, Doc], folder: str) -> Doc | None:
+    for doc in docs.values():
+        if str(PurePosixPath(doc.path).parent) == folder and PurePosixPath(doc.path).stem in ("_index", "index"):
+            return doc
+    return None
+
+
+def unowned_folders(findings: list[Finding]) -> list[Finding]:
+    """Unowned docs under one folder (or one Notion parent) are one finding: one CODEOWNERS line fixes it."""
+    groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+    kept = []
+    for finding in findings:
+        if finding.rule == "missing-owner":
+            doc = finding.doc
+            groups[(doc.source, doc.space, _parent(doc))].append(finding)
+        else:
+            kept.append(finding)
+    for (source, space, parent), members in groups.items():
+        if len(members) < GROUP_MIN:
+            kept += members
+            continue
+        members.sort(key=lambda m: m.doc.path or m.doc.title)
+        names = ", ".join(_name(m.doc) for m in members[:LIST_SHOWN])
+        more = f" and {len(members) - LIST_SHOWN} more" if len(members) > LIST_SHOWN else ""
+        where = f"{parent}/" if parent else f"the top of {space}"
+        fix = f"one CODEOWNERS line (`{parent}/ @team`) fixes them" if source == "git" else "name an owner for them"
+        reasons = sorted({n for m in members for n in m.doc.notes if n.startswith("no owner")})
+        kept.append(
+            Finding(
+                "missing-owner",
+                members[0].severity,
+                members[0].doc,
+                f"{len(members)} docs under {where} have no owner ({names}{more}); {fix}",
+                {
+                    "folder": parent,
+                    "count": len(members),
+                    "docs": [_name(m.doc) for m in members],
+                    "why": reasons[:3],
+                },
+                group=f"unowned:{source}:{space}:{parent}",
+            )
+        )
+    return kept
+
+
+def _parent(doc: Doc) -> str:
+    if doc.source == "git":
+        parent = str(PurePosixPath(doc.path or doc.id).parent)
+        return "" if parent == "." else parent
+    return doc.path.rsplit("/", 1)[0] if "/" in doc.path else ""
+
+
+def _name(doc: Doc) -> str:
+    return doc.path or doc.title
+
+
+def copy_clusters(
+    pairs: Sequence[tuple[str, str, float]],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+    exposure: Mapping[str, int],
+    severity: Severity,
+) -> list[Finding]:
+    """Near-duplicate pairs joined into clusters of copies, one finding each, on the oldest copy.
+
+    Versions of one page are lineage, not copies; rows of one database are records, not copies.
+    """
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    similarity: dict[frozenset, float] = {}
+    for a, b, value in pairs:
+        if a not in docs or b not in docs or a == b:
+            continue
+        if versions_of_one_page(docs[a], docs[b], currency) or _rows_of_one_table(docs[a], docs[b]):
+            continue
+        similarity[frozenset((a, b))] = value
+        parent[find(a)] = find(b)
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for key in list(parent):
+        clusters[find(key)].append(key)
+    findings = []
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        copies = sorted((docs[k] for k in members), key=lambda d: (d.last_modified or _EPOCH, d.key))
+        oldest, newest = copies[0], copies[-1]
+        values = [v for pair, v in similarity.items() if pair <= set(members)]
+        described = [
+            {"doc": _name(d), "last_modified": iso(d.last_modified), "exposure": exposure.get(d.key, 0)}
+            for d in reversed(copies)
+        ]
+        if len(copies) == 2:
+            message = (
+                f"{_name(oldest)} and {_name(newest)} are near-duplicates (similarity {max(values):.2f}); "
+                f"{_name(newest)} is newer ({_day(newest)} vs {_day(oldest)}), and retrieval returns them for "
+                f"{exposure.get(newest.key, 0)} and {exposure.get(oldest.key, 0)} probe(s)"
+            )
+        else:
+            listed = ", ".join(_name(d) for d in reversed(copies[-LIST_SHOWN:]))
+            message = (
+                f"{len(copies)} near-duplicate copies (similarity {min(values):.2f}-{max(values):.2f}): {listed}; "
+                f"the newest is {_name(newest)} ({_day(newest)}): keep one and link the others to it"
+            )
+        findings.append(
+            Finding(
+                "duplicate",
+                severity,
+                oldest,
+                message,
+                {
+                    "similarity": max(values),
+                    "copies": described,
+                    "older": described[-1],
+                    "newer": described[0],
+                },
+                copies[1:][::-1],
+            )
+        )
+    return findings
+
+
+def _rows_of_one_table(a: Doc, b: Doc) -> bool:
+    """Two rows of one database (a Notion data source): their property lines make them look alike."""
+    pa, pb = a.marker("database"), b.marker("database")
+    return bool(pa and pb and pa.value == pb.value)
+
+
+def _day(doc: Doc) -> str:
+    return doc.last_modified.date().isoformat() if doc.last_modified else "undated"
