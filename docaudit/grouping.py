@@ -63,15 +63,21 @@ def version_folder_inversions(
         folder = _folder_of(first.doc)
         current = first.related[0]
         current_label = current.release.label if current.release else "current"
-        anchor = _index_page(docs, folder) or first.doc
-        current_anchor = _index_page(docs, _folder_of(current)) or current
-        probes = sum(len(m.evidence["probes"]) for m in members)
-        worst = min(members, key=lambda m: min(p["rank"] for p in m.evidence["probes"]))
+        probes = len({p["probe"] for m in members for p in m.evidence["probes"]})
+        # The example: a page that says something its current twin does not (there the answer goes wrong)
+        worst = min(
+            members,
+            key=lambda m: (m.doc.hash == m.related[0].hash, min(p["rank"] for p in m.evidence["probes"]), m.doc.path),
+        )
+        anchor = _index_page(docs, folder) or worst.doc
+        current_anchor = _index_page(docs, _folder_of(current)) or worst.related[0]
+        differ = sum(m.doc.hash != m.related[0].hash for m in members)
         shown = min(worst.evidence["probes"], key=lambda p: p["rank"])
         where = f"rank {shown['current_rank']}" if shown["current_rank"] else "not in the results"
         message = (
             f"{len(members)} pages of version {label} ({folder}/) outrank their twins in the current "
-            f"{current_label} for {probes} probe(s), e.g. '{worst.doc.title}' ranks {shown['rank']} for "
+            f"{current_label} for {probes} probe(s) ({differ} of them say something the current page does not), "
+            f"e.g. '{worst.doc.title}' ranks {shown['rank']} for "
             f'"{shown["query"]}" while {worst.related[0].path} is {where} ({first.doc.release.source}): '
             f"leave {label} out of the RAG index, or mark it archived"
         )
@@ -84,6 +90,7 @@ def version_folder_inversions(
                 {
                     "doc": m.doc.path,
                     "current": m.related[0].path,
+                    "differs": m.doc.hash != m.related[0].hash,
                     "probes": m.evidence["probes"],
                 }
                 for m in sorted(members, key=lambda m: m.doc.path)

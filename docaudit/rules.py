@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from . import sites
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
 from .facts import Fact, sentences
 from .facts import conflicts as fact_conflicts
 from .grouping import copy_clusters, unowned_folders, version_folder_inversions, versions_of_one_page
-from .records import Doc, Finding, Hit, Probe, Severity, iso
+from .records import Doc, Finding, Hit, Marker, Probe, Severity, iso
 
 RULE_HELP = {
     "rank-inversion": "A superseded or deprecated doc ranks above its successor for a probe",
@@ -173,19 +174,32 @@ def deprecated_surfaces(
         if key in skip:
             continue
         markers = [m for m in doc.markers if m.kind in ("deprecated", "archived", "superseded_by")]
-        if not markers:
+        release = doc.release
+        removed = (
+            release is not None
+            and release.status in (sites.OLDER, sites.ARCHIVED)
+            and not currency[key].superseded_by
+            and not markers
+        )
+        if not markers and not removed:
             continue
         probes = _surfacing(rankings, key)
         if not probes:
             continue
-        marker = markers[0]
-        shown = "" if marker.value.lower() in ("true", "yes") else f': "{marker.value}"'
+        if removed:
+            # An old version's page the current version no longer has: what it describes may be gone.
+            marker = Marker("archived", release.label, f"{release.source}; the current version has no such page")
+            said = f"'{doc.title}' belongs to version {release.label} ({marker.source})"
+        else:
+            marker = markers[0]
+            shown = "" if marker.value.lower() in ("true", "yes") else f': "{marker.value}"'
+            said = f"'{doc.title}' is marked {marker.kind.replace('_', ' ')}{shown} ({marker.source})"
         findings.append(
             Finding(
                 "deprecated-surfaces",
                 RULES["deprecated-surfaces"],
                 doc,
-                f"'{doc.title}' is marked {marker.kind.replace('_', ' ')}{shown} ({marker.source}) "
+                f"{said} "
                 f'but retrieval returns it for {len(probes)} probe(s), e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
                 {
                     "probes": probes,
