@@ -126,7 +126,9 @@ def score(name: str, report: dict) -> None:
     flagged = {doc for rule, doc, _ in all_items if rule in ITEM_RULES_STALE}
     wanted = labels["stale_pages"]
     caught = [p for p in wanted if p["doc"] in flagged]
-    print(f"recall of the stale pages a user wants caught: {len(caught)}/{len(wanted)} = {len(caught) / len(wanted):.2f}")
+    print(
+        f"recall of the stale pages a user wants caught: {len(caught)}/{len(wanted)} = {len(caught) / len(wanted):.2f}"
+    )
     for page in wanted:
         if page["doc"] not in flagged:
             print(f"    missed: {page['doc']}: {page['why']}")

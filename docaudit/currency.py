@@ -191,7 +191,7 @@ def _explicitly_current(doc: Doc, release: Release | None, config: Config) -> st
     """Why a doc is current whatever its age: the site calls its version current or a preview, it says so,
     or it is a dated record (a postmortem, a design doc) that is history, not guidance."""
     if release and release.status in (sites.CURRENT, sites.PREVIEW):
-        return f"{release.status} version {release.label} ({release.source})"
+        return f"the site's {release.status} version"
     if _in_series(doc.path or doc.id, config.series):
         return "a dated record (series)"
     marker = doc.marker("current")
@@ -238,6 +238,10 @@ def _site_versions(
             doc = docs[key]
             current_twins[(doc.source, doc.space, release.site, release.inner)] = key
     for key, release in releases.items():
+        if release is not None and release.status == sites.PREVIEW:
+            result[key].reasons.append(f"preview version {release.label}: supersedes nothing ({release.source})")
+        elif release is not None and release.status == sites.CURRENT:
+            result[key].reasons.append(f"current version {release.label} ({release.source})")
         if release is None or release.status not in (sites.OLDER, sites.ARCHIVED):
             continue
         doc, state = docs[key], result[key]

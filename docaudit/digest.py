@@ -8,6 +8,7 @@ import hashlib
 import html
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -70,8 +71,22 @@ def _action(finding: Finding, person: Person) -> str:
 
 
 def _signature(finding: Finding) -> str:
-    """What makes an already-sent item worth sending again: its message changed."""
-    return hashlib.sha256(finding.message.encode()).hexdigest()[:16]
+    """What makes an already-sent item worth sending again: a stable fact about it changed (the docs
+    involved, the doc's status, its markers, its successor), never a day count, a rank or a score."""
+    doc = finding.doc
+    facts = [
+        finding.rule,
+        finding.severity.name,
+        doc.key,
+        *sorted(d.key for d in finding.related),
+        *sorted(f"{m.kind}={m.value}" for m in doc.markers if m.kind != "ignore"),
+        str(finding.evidence.get("status", "")),
+        *sorted(str(p.get("doc", "")) for p in finding.evidence.get("pages", [])),
+        *sorted(str(d) for d in finding.evidence.get("docs", [])),
+    ]
+    if finding.rule == "conflict":
+        facts += sorted(str(f.get("values")) for f in finding.evidence.get("facts", []))
+    return hashlib.sha256("\x1f".join(facts).encode()).hexdigest()[:16]
 
 
 def build(
@@ -93,7 +108,7 @@ def build(
             continue
         doc = finding.doc
         readable = can_read(person, doc)
-        ack = f'docaudit ack "{doc.path or doc.key}" --rule {finding.rule} --until {until} --reason "..."'
+        ack = f"docaudit ack {shlex.quote(doc.path or doc.key)} --rule {finding.rule} --until {until} --reason '...'"
         digest.items.append(
             Item(
                 finding,

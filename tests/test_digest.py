@@ -15,7 +15,7 @@ from docaudit import digest, mail
 from docaudit.cli import cli
 from docaudit.config import Config
 from docaudit.identity import Identities, Person, can_read
-from docaudit.records import Doc, Finding, Owner, Severity
+from docaudit.records import Doc, Finding, Marker, Owner, Severity
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = str(ROOT / "fixtures" / "probes.yaml")
@@ -84,7 +84,7 @@ def test_digest_has_only_the_owners_items_each_with_an_action_and_respects_who_c
         "Mark it superseded by 'a document you cannot access (owner: Marco <marco@example.com>)'"
     )
     assert conflict.action.startswith("Make it agree with 'Q3 migration'")  # the whole domain may read that one
-    assert inversion.ack == 'docaudit ack "Webhooks spec 2021" --rule rank-inversion --until 2027-02-18 --reason "..."'
+    assert inversion.ack == "docaudit ack 'Webhooks spec 2021' --rule rank-inversion --until 2027-02-18 --reason '...'"
     text = digest.to_markdown(mine, NOW)
     assert "Secret M&A plan" not in text and "Secret M&amp;A plan" not in digest.to_html(mine, NOW)
     assert "'Webhooks spec 2021' outranks 'a document you cannot access'" in text
@@ -98,9 +98,14 @@ def test_only_new_or_changed_items_come_again():
     state = digest.remember({}, built, first, people)
     again, _ = digest.build(first, people, state, NOW)
     assert (again[0].items, again[0].unchanged) == ([], 1)
-    changed = [Finding("stale-surfaces", Severity.warning, doc("git", "A", priya), "edited 500 days ago")]
+    older = [Finding("stale-surfaces", Severity.warning, doc("git", "A", priya), "edited 500 days ago")]
+    week_later, _ = digest.build(older, people, state, NOW)
+    assert (week_later[0].items, week_later[0].unchanged) == ([], 1)  # a day count is not news
+    marked = doc("git", "A", priya)
+    marked.markers.append(Marker("deprecated", "true", "frontmatter"))
+    changed = [Finding("stale-surfaces", Severity.warning, marked, "edited 500 days ago")]
     later, _ = digest.build(changed, people, state, NOW)
-    assert [i.status for i in later[0].items] == ["changed"]
+    assert [i.status for i in later[0].items] == ["changed"]  # its status is
     assert digest.remember(state, [], [], people) == {}  # a finding that went away is forgotten
 
 
