@@ -12,8 +12,10 @@ calls retryable (429, 5xx, 403 rate limits) and timeouts are retried by `docaudi
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -36,6 +38,7 @@ GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+UPLOADED_TABLES = ("text/csv", "text/tab-separated-values")  # read like Sheets, with export_sheets
 UPLOADED_TEXT = {"text/markdown", "text/x-markdown", "text/plain", "text/html", "application/pdf", DOCX}
 FILE_FIELDS = (
     "id,name,mimeType,parents,driveId,webViewLink,createdTime,modifiedTime,version,md5Checksum,size,trashed,"
@@ -67,6 +70,10 @@ class DriveApi:
     """The Drive v3 service on one authorized connection, with every call retried the same way."""
 
     def __init__(self, settings: DriveSettings) -> None:
+        # The client logs each HTTP error it hands back ("Encountered 403 Forbidden ..."); docaudit reports
+        # what matters in its own words, so those lines stay off the user's terminal.
+        for name in ("googleapiclient.http", "googleapiclient.discovery_cache", "google.auth"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         import google_auth_httplib2
         import httplib2
         from googleapiclient.discovery import build
@@ -210,6 +217,7 @@ class _Crawl:
         self.folders: dict[str, list] = {} if self.full else dict(cursor.get("folders") or {})  # id -> [name, parent]
         self.page_token = cursor.get("page_token")
         self.seen: set[str] = set()
+        self.warnings: dict[str, list[str]] = {}  # file id -> what a reader library logged about it
 
     def _common(self) -> dict:
         params: dict[str, Any] = {"supportsAllDrives": True}
@@ -368,7 +376,9 @@ class _Crawl:
 
     def _file(self, file: dict) -> Iterator[Doc | Skipped | Touched]:
         mime = file["mimeType"]
-        readable = mime in (GOOGLE_DOC, GOOGLE_SLIDES) or (mime == GOOGLE_SHEET and self.settings.export_sheets)
+        readable = mime in (GOOGLE_DOC, GOOGLE_SLIDES) or (
+            mime in (GOOGLE_SHEET, *UPLOADED_TABLES) and self.settings.export_sheets
+        )
         if not readable and mime not in UPLOADED_TEXT:
             return  # images, archives, forms: not documents
         stamp = f"{file.get('modifiedTime', '')}|{file.get('md5Checksum', '')}"
@@ -419,12 +429,18 @@ class _Crawl:
                 "utf-8"
             ), ".csv"
         data = self.api.execute(files.get_media(fileId=file["id"], supportsAllDrives=True), "files.get_media")
-        return _extract(data, mime), {"text/html": ".html", "text/markdown": ".md", "text/x-markdown": ".md"}.get(
-            mime, ".txt"
-        )
+        with _library_warnings() as warnings:
+            text = _extract(data, mime)
+        if warnings:
+            self.warnings[file["id"]] = warnings
+        suffixes = {"text/html": ".html", "text/markdown": ".md", "text/x-markdown": ".md", "text/csv": ".csv"}
+        return text, suffixes.get(mime, ".txt")
 
     def _doc(self, file: dict, path: str, text: str, suffix: str, stamp: str) -> Doc:
         notes: list[str] = []
+        warned = self.warnings.pop(file["id"], [])
+        if warned:
+            notes.append(f"{len(warned)} reader warning(s): " + "; ".join(sorted(set(warned)))[:300])
         if suffix == ".html":
             body, _, headings = html_to_text(text)
         else:
@@ -474,6 +490,30 @@ class _Unreadable(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _library_warnings() -> Iterator[list[str]]:
+    """What pypdf and python-docx log about a file ("invalid pdf header"), kept as the file's note
+    instead of lines on the user's terminal."""
+    caught: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            caught.append(" ".join(record.getMessage().split())[:120])
+
+    handler = Collect(logging.WARNING)
+    loggers = [logging.getLogger(name) for name in ("pypdf", "docx")]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield caught
+    finally:
+        for lg, (propagate, level) in zip(loggers, saved):
+            lg.removeHandler(handler)
+            lg.propagate, lg.level = propagate, level
+
+
 def _extract(data: bytes, mime: str) -> str:
     """Text out of an uploaded file, with pypdf and python-docx for the binary formats."""
     if mime == "application/pdf":
@@ -482,7 +522,7 @@ def _extract(data: bytes, mime: str) -> str:
 
         try:
             return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-        except (PdfReadError, ValueError, KeyError) as exc:
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
             raise _Unreadable(f"unreadable PDF ({type(exc).__name__})") from None
     if mime == DOCX:
         import zipfile

@@ -248,7 +248,7 @@ class _Crawl:
 
     def _page(self, page: dict) -> Iterator[Doc | Skipped | Gone]:
         page_id = page["id"]
-        title = _page_title(page) or "Untitled"
+        title = " ".join((_page_title(page) or "Untitled").split())
         unknown: list[tuple[str, str]] = []
         lines = [f"# {title}", ""]
         lines += self._property_lines(page)
@@ -264,6 +264,15 @@ class _Crawl:
         linked = "\n".join(lines).strip() + "\n"
         markers = [_plain_marker(m) for m in find_banners("", linked)]
         markers += self._property_markers(page)
+        database = _parent_database(page)
+        if database:
+            # A row: its "Name: value" lines are facts about this row, never a conflict with another row's.
+            markers.append(Marker("database", database, "Notion database row"))
+            markers += [
+                Marker("property", name, "Notion database row")
+                for name, prop in (page.get("properties") or {}).items()
+                if prop.get("type") != "title"
+            ]
         text = NOTION_LINK.sub(r"\1", linked)
         edited = to_utc(page["last_edited_time"])
         owner, no_owner = self._owner(page)
@@ -336,8 +345,14 @@ class _Crawl:
             elif kind == "equation":
                 lines.append(f"{indent}{data.get('expression', '')}")
             elif kind not in SILENT_BLOCKS:
-                unknown.append((block["id"], kind))
-                continue
+                # A type docaudit does not know (a tab, a new container) still gives up its text and children;
+                # only a block with neither is skipped and counted.
+                text = _any_text(data)
+                if text:
+                    lines.append(f"{indent}{text}")
+                elif not children_of:
+                    unknown.append((block["id"], kind))
+                    continue
             if children_of and children_of not in visited:  # a synced block pointing back at its page stops here
                 visited.add(children_of)
                 lines += self._blocks(children_of, depth + 1, visited, unknown)
@@ -409,16 +424,24 @@ class _Crawl:
                 if owner.name or owner.email:
                     return owner, ""
         creator = page.get("created_by")
+        unknown_id = None
         if creator:
             owner = self._person(creator, "created_by")
             if owner.name or owner.email:
                 return owner, ""
-            user = self.users.get(creator.get("id", "")) or {}
-            why.append(
-                f"the creator, {user.get('name') or 'unknown'}, is a bot"
-                if user.get("type") == "bot"
-                else "the creator is unknown"
-            )
+            user = self.users.get(creator.get("id", "")) or creator
+            if user.get("type") == "bot":
+                why.append(f"the creator, {user.get('name') or 'an integration'}, is a bot")
+            else:
+                why.append("the creator is not known to the users API")
+                unknown_id = owner.id
+        editor = page.get("last_edited_by")
+        if editor and editor.get("id") != (creator or {}).get("id"):
+            owner = self._person(editor, "last_edited_by")
+            if owner.name or owner.email:
+                return owner, ""
+        if unknown_id:  # kept by id, so that `aliases` and `fallback_owners` can route it
+            return Owner(via="created_by", id=unknown_id), "no owner: " + "; ".join(why)
         return None, "no owner: " + "; ".join(why)
 
     def _person(self, ref: dict, via: str = "") -> Owner:
@@ -428,7 +451,9 @@ class _Crawl:
             self.users[user_id] = self._fetch_user(user_id)
         user = ref if "type" in ref else self.users.get(user_id)
         if user is None:
-            return Owner(name=f"Notion user {user_id[:8]}", via=via) if self.users_forbidden else Owner(via=via)
+            if self.users_forbidden:
+                return Owner(name=f"Notion user {user_id[:8]}", via=via, id=f"notion:{user_id}")
+            return Owner(via=via, id=f"notion:{user_id}" if user_id else "")
         if user.get("type") == "bot":
             return Owner(via=via)
         return Owner(user.get("name") or "", (user.get("person") or {}).get("email", ""), via, f"notion:{user_id}")
@@ -501,6 +526,23 @@ def _rich(items: Any) -> str:
     return "".join(parts)
 
 
+RICH_TEXT_KEYS = ("rich_text", "text", "title", "caption")
+
+
+def _any_text(data: Any) -> str:
+    """The rich text a block of an unknown type carries, wherever its payload keeps it."""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    for key in RICH_TEXT_KEYS:
+        value = data.get(key)
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            parts.append(_rich(value))
+        elif isinstance(value, str) and key == "title":
+            parts.append(value)
+    return " ".join(p for p in parts if p.strip())
+
+
 def _plain(items: Any) -> str:
     return _rich(items).strip()
 
@@ -509,6 +551,13 @@ def _page_title(page: dict) -> str:
     for prop in (page.get("properties") or {}).values():
         if prop.get("type") == "title":
             return _plain(prop.get("title"))
+    return ""
+
+
+def _parent_database(page: dict) -> str:
+    parent = page.get("parent") or {}
+    if parent.get("type") in ("database_id", "data_source_id"):
+        return str(parent.get("database_id") or parent.get(parent["type"]) or "")
     return ""
 
 

@@ -47,6 +47,7 @@ def _crawl(
     stats.seen += state.unchanged
     stats.unchanged += state.unchanged
     index.save_cursor(kind, space, state.next_cursor)
+    stats.in_index = len(index.known(index.records(), kind, space))
     return stats
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,12 @@ from .suppress import ACKS_FILE, BASELINE_FILE
 
 FAIL_ON = ["note", "warning", "error", "never"]
 REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
+
+
+def _printable(text: str) -> str:
+    """No terminal escape sequences or undecodable bytes from a title, a file name or a reason."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in text)
 
 
 def _fail(message: str) -> None:
@@ -143,20 +148,11 @@ def crawl(path: str, source: str, full: bool, quiet: bool, config: Config) -> No
     index = _index(config)
     with _progress(quiet) as progress:
         stats = run_crawl(index, source, path, config, progress, full=full)
-    reasons = Counter(s.reason.split(" (")[0] for s in stats.skipped if s.reason != "no text")
     for skipped in stats.skipped:
         if skipped.reason != "no text":
-            click.echo(f"warning: skipped {skipped.id}: {skipped.reason}", err=True)
+            click.echo(f"warning: skipped {_printable(skipped.id)}: {_printable(skipped.reason)}", err=True)
     if not quiet:
-        click.echo(
-            f"Crawled {path}: {stats.seen} docs ({stats.added} added, {stats.updated} updated, "
-            f"{stats.unchanged} unchanged, {stats.removed} removed), {stats.chunks_embedded} chunks embedded"
-            + (
-                f"; skipped {sum(reasons.values())} ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})"
-                if reasons
-                else ""
-            )
-        )
+        click.echo(_printable(stats.summary(path)))
 
 
 def probe_options(func: Callable) -> Callable:

@@ -45,8 +45,9 @@ class Identities:
 
     def owner_of(self, doc: Doc) -> Person | None:
         """The doc's owner as one person, else the fallback for its source or folder, else nobody."""
-        if doc.owner and (doc.owner.email or doc.owner.name):
-            return self.person(doc.owner)
+        owner = doc.owner
+        if owner and (owner.email or owner.name or (owner.id and owner.id.lower() in self._alias)):
+            return self.person(owner)
         for prefix, who in self._fallbacks:
             source, _, path = prefix.partition(":")
             if doc.source == source and (doc.path or doc.id).startswith(path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,21 @@ class CrawlStats:
     removed: int = 0
     chunks_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    in_index: int | None = None  # the source's docs in the index after the crawl (an incremental crawl checks fewer)
+
+    def summary(self, name: str) -> str:
+        """One line for people: what the index holds for the source, and what this crawl did."""
+        reasons = Counter(s.reason.split(" (")[0] for s in self.skipped if s.reason != "no text")
+        held = f"{self.in_index} docs in the index; " if self.in_index is not None else ""
+        return (
+            f"Crawled {name}: {held}{self.seen} checked ({self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged), {self.removed} removed, {self.chunks_embedded} chunks embedded"
+            + (
+                f"; skipped {sum(reasons.values())} ({', '.join(f'{n} {r}' for r, n in sorted(reasons.items()))})"
+                if reasons
+                else ""
+            )
+        )
 
 
 @dataclass(frozen=True)

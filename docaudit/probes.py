@@ -116,10 +116,12 @@ def generate_probes(docs: Iterable[Doc], per_doc: int = 3) -> list[Probe]:
     """
     probes, seen = [], set()
     for doc in sorted(docs, key=lambda d: d.key):
+        if not is_real_title(doc.title):
+            continue
         candidates = [doc.title] + [f"{doc.title}: {h}" for h in doc.headings[:per_doc]]
         for text in candidates:
             query = _strip_versions(text)
-            if len(query) < 4 or query.lower() in seen:
+            if len(query) < 3 or query.lower() in seen:
                 continue
             seen.add(query.lower())
             probes.append(Probe(_auto_id(query), query, (), ("generated",), f"generated from {doc.path or doc.id}"))
@@ -134,12 +136,28 @@ _VERSION_WORDS = re.compile(
 
 def _strip_versions(text: str) -> str:
     text = _VERSION_WORDS.sub(" ", text)
-    text = re.sub(r"[\s\-–—:()\[\]]+$", "", re.sub(r"^[\s\-–—:()\[\]]+", "", text))
+    text = re.sub(r"\([\s,.]*\)|\[[\s,.]*\]", " ", text)  # "(v2)" leaves "()" behind; "(experimental)" stays
+    text = re.sub(r"[\s\-–—:]+$", "", re.sub(r"^[\s\-–—:]+", "", text))
     return re.sub(r"\s+([:,.?])", r"\1", " ".join(text.split()))
 
 
+# "Untitled", a bare number or date, or a row label ("Contact 10", "Row 3", "Item #12") says nothing a user
+# would ask: a probe made of it retrieves whatever happens to be nearest.
+_NOT_A_TITLE = re.compile(
+    r"^(untitled( \d+)?|new page|no title|[\d\s.,:/#-]*|\d{4}-\d\d-\d\d([ t]\d\d:\d\d(:\d\d)?)?|"
+    r"(row|item|entry|record|contact|page|task|ticket|card|untitled|copy of)\s*#?\s*\d+)$",
+    re.IGNORECASE,
+)
+
+
+def is_real_title(title: str) -> bool:
+    text = " ".join(title.split())
+    return len(text) >= 3 and not _NOT_A_TITLE.fullmatch(text)
+
+
 def _auto_id(query: str) -> str:
-    return "q-" + hashlib.sha1(query.lower().encode()).hexdigest()[:8]
+    # 64 bits: 32 collided in practice (two different questions among 20,000 log rows).
+    return "q-" + hashlib.sha1(query.lower().encode()).hexdigest()[:16]
 
 
 def resolve_expectations(probes: list[Probe], docs: dict[str, Doc]) -> dict[str, list[str]]:

@@ -256,7 +256,7 @@ def missing_owners(docs: Mapping[str, Doc]) -> list[Finding]:
             {"last_modified": iso(doc.last_modified), "notes": doc.notes},
         )
         for doc in docs.values()
-        if doc.owner is None
+        if doc.owner is None or not (doc.owner.name or doc.owner.email)  # an id alone is no one to ask
     ]
 
 
@@ -375,7 +375,12 @@ def conflicts(
                     continue
                 (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
                 found = []
+                row_fields = _row_fields(docs[key_a2], docs[key_b2])
                 for fact_a, fact_b in fact_conflicts(text_a2, text_b2):
+                    if row_fields and (
+                        _is_field(fact_a.sentence, row_fields) or _is_field(fact_b.sentence, row_fields)
+                    ):
+                        continue  # two rows of one table differ in their fields: that is what rows are for
                     verdict = verdicts.get((fact_a.sentence, fact_b.sentence))
                     if verdict and verdict[0] == "entailment" and verdict[1] >= nli_threshold:
                         continue
@@ -465,6 +470,19 @@ def _likely_right(
             f"retrieved more: {exposure[right.key]} probes against {exposure[(b if right is a else a).key]}",
         )
     return None, "both current, edited within a month of each other, and retrieved alike"
+
+
+def _row_fields(a: Doc, b: Doc) -> tuple[str, ...]:
+    """The property names of two rows of one database, else ()."""
+    table_a, table_b = a.marker("database"), b.marker("database")
+    if not (table_a and table_b and table_a.value == table_b.value):
+        return ()
+    return tuple({m.value for d in (a, b) for m in d.markers if m.kind == "property"})
+
+
+def _is_field(sentence: str, fields: tuple[str, ...]) -> bool:
+    text = sentence.lstrip()
+    return any(text.startswith(f"{name}:") for name in fields)
 
 
 def _statement(sentence: str) -> Fact:

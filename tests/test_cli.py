@@ -38,7 +38,8 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     _, result = crawled
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Crawled {sample_repo}: 16 docs (16 added, 0 updated, 0 unchanged, 0 removed), 16 chunks embedded; "
+        f"Crawled {sample_repo}: 16 docs in the index; 16 checked (16 added, 0 updated, 0 unchanged), 0 removed, "
+        "16 chunks embedded; "
         "skipped 2 (1 binary file, 1 not valid UTF-8)\n"
     )
     assert result.stderr == (

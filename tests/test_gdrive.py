@@ -284,7 +284,7 @@ def test_cli_crawls_a_drive_named_by_environment(server, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["crawl", "acme-drive", "--source", "gdrive"])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Crawled acme-drive: 7 docs (7 added, 0 updated, 0 unchanged, 0 removed), 7 chunks embedded; "
+        "Crawled acme-drive: 7 docs in the index; 7 checked (7 added, 0 updated, 0 unchanged), 0 removed, 7 chunks embedded; "
         "skipped 1 (1 too large to export)\n"
     )
     assert (
@@ -319,3 +319,41 @@ def test_one_shared_drive_whole_or_one_folder_of_it(server):
     folder, _, _ = run(settings_for(server, drive_id=platform, folders=[drive_id("runbooks")]))
     assert set(folder) == expected
     assert folder["Failover drill notes"].path == "Runbooks/Failover drill notes"
+
+
+def test_csv_uploads_follow_export_sheets_and_reader_warnings_become_a_note(server, capfd):
+    server.add(
+        {
+            "id": "budget-csv",
+            "name": "Budget.csv",
+            "kind": "csv",
+            "parents": ["eng"],
+            "owners": ["priya"],
+            "created": "2026-01-01T00:00:00Z",
+            "modified": "2026-01-02T00:00:00Z",
+            "content": "team,budget\nsre,40\n",
+        }
+    )
+    server.add(
+        {
+            "id": "scan",
+            "name": "Scanned policy.pdf",
+            "kind": "pdf",
+            "parents": ["eng"],
+            "owners": ["lena"],
+            "created": "2026-01-01T00:00:00Z",
+            "modified": "2026-01-02T00:00:00Z",
+            "junk_before": "SCANNER v2\n",
+            "content": "Badges are renewed every year at the front desk.",
+        }
+    )
+    without, _, _ = run(settings_for(server))
+    assert "Budget" not in without
+    docs, skipped, _ = run(settings_for(server, export_sheets=True))
+    assert docs["Budget"].text == "team,budget\nsre,40\n"
+    scan = docs["Scanned policy"]
+    assert "Badges are renewed every year" in scan.text
+    assert [n for n in scan.notes if "reader warning" in n] == [
+        "3 reader warning(s): incorrect startxref pointer(1); invalid pdf header: b'SCANN'; parsing for Object Streams"
+    ]
+    assert "invalid pdf header" not in capfd.readouterr().err

@@ -292,7 +292,9 @@ def test_cli_crawls_a_workspace_and_reports_skips(server, tmp_path, monkeypatch)
     result = CliRunner().invoke(cli, ["crawl", "acme", "--source", "notion", "--full"])
     assert result.exit_code == 0
     # Every page is listed again, none is re-read: none changed since it was indexed.
-    assert result.stdout == "Crawled acme: 9 docs (0 added, 0 updated, 9 unchanged, 0 removed), 0 chunks embedded\n"
+    assert result.stdout == (
+        "Crawled acme: 9 docs in the index; 9 checked (0 added, 0 updated, 9 unchanged), 0 removed, 0 chunks embedded\n"
+    )
 
 
 def test_notion_settings_are_checked_with_their_line(tmp_path):
