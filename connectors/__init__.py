@@ -36,6 +36,7 @@ class CrawlState:
     full: bool = False
     unchanged: int = 0  # docs the connector knew to be unchanged and did not yield
     next_cursor: dict[str, Any] | None = None
+    space: str = ""  # the space the caller files the docs under, when it is not the connector's default
 
 
 def available() -> list[str]:

@@ -209,7 +209,7 @@ class _Crawl:
         self.api = api
         self.settings = config.gdrive
         self.config = config
-        self.space = space_for(target)
+        self.space = state.space or space_for(target)
         self.state = state
         cursor = state.cursor or {}
         self.scope = {"folders": sorted(self.settings.folders), "drive_id": self.settings.drive_id}

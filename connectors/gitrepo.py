@@ -8,6 +8,7 @@ as edits, because they would make every old page look fresh.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -39,15 +40,49 @@ IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGN
 
 
 def space_for(target: str) -> str:
-    """Docs from one folder share a space: the folder's name."""
+    """Docs from one folder share a space: the folder's name (see `owns_space` when two folders share it)."""
     return Path(target).resolve().name
+
+
+def identity(target: str) -> str:
+    """What the folder is, wherever it is checked out: the repository's remote and the path inside it,
+    else its absolute path."""
+    root = Path(target).resolve()
+    repo = _git_toplevel(root)
+    if repo:
+        remote = run_git(root, "config", "--get", "remote.origin.url").stdout.strip()
+        if remote:
+            remote = re.sub(r"//[^/@]*@", "//", remote)  # never a token from an https remote
+            return f"{remote}#{root.relative_to(repo).as_posix()}"
+    return str(root)
+
+
+def owns_space(target: str, cursor: dict | None, known: dict[str, str]) -> bool:
+    """Whether the docs the index holds under this folder's name are this folder's.
+
+    A cursor names the folder it came from. An index written before cursors did is judged by its
+    docs: most of them must be files of this folder.
+    """
+    if cursor and cursor.get("identity"):
+        return cursor["identity"] == identity(target)
+    if not known:
+        return True
+    root = Path(target).resolve()
+    present = sum((root / doc_id).is_file() for doc_id in known)
+    return present * 2 >= len(known)
+
+
+def distinct_space(target: str) -> str:
+    """The folder's name with a short hash of its identity: two folders named docs/ stay apart."""
+    digest = hashlib.sha1(identity(target).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{space_for(target)}@{digest}"
 
 
 def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
     root = Path(target).resolve()
     if not root.is_dir():
         raise DocauditError(f"{target}: not a folder")
-    space = space_for(target)
+    space = state.space or space_for(target)
     repo = _git_toplevel(root)
     files = _list_files(root, repo)
     doc_files = [f for f in files if PurePosixPath(f).suffix.lower() in EXTENSIONS]
@@ -75,7 +110,7 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)
-    state.next_cursor = {"head": _head(root) if repo else None}
+    state.next_cursor = {"head": _head(root) if repo else None, "identity": identity(target)}
 
 
 # --- listing and reading -------------------------------------------------------------

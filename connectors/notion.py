@@ -171,7 +171,7 @@ class _Crawl:
         self.api = api
         self.config = config
         self.settings = config.notion
-        self.space = space_for(target)
+        self.space = state.space or space_for(target)
         self.state = state
         cursor = state.cursor or {}
         self.full = state.full or not cursor or cursor.get("api_version") != self.settings.api_version

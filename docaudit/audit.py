@@ -25,12 +25,31 @@ from .suppress import Ack, suppressions
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked
 
 
-def crawl(index: Index, kind: str, target: str, config: Config, progress: Any = None, full: bool = False) -> CrawlStats:
-    """Crawl one source into the index; its cursor is saved only once everything is indexed."""
+def crawl(
+    index: Index,
+    kind: str,
+    target: str,
+    config: Config,
+    progress: Any = None,
+    full: bool = False,
+    space: str | None = None,
+) -> CrawlStats:
+    """Crawl one source into the index; its cursor is saved only once everything is indexed.
+
+    `space` names the source in the index (default: the connector's name for the target). A
+    connector that can tell its targets apart (`owns_space`) never crawls over another target's
+    docs that happen to share that name: it gets a space of its own instead.
+    """
     connector = connectors.get(kind)  # an unknown kind fails here, before the index is touched
-    space = _space_of(connector, target)
     with index.writing():
-        return _crawl(index, connector, kind, space, target, config, progress, full)
+        if space is None:
+            space = _space_of(connector, target)
+            owns = getattr(connector, "owns_space", None)
+            if owns and not owns(target, index.cursor(kind, space), index.known(index.records(), kind, space)):
+                space = connector.distinct_space(target)
+        stats = _crawl(index, connector, kind, space, target, config, progress, full)
+        stats.space = space
+        return stats
 
 
 def _crawl(
@@ -42,6 +61,7 @@ def _crawl(
         known=index.known(existing, kind, space),
         versions=index.versions(existing, kind, space),
         full=full,
+        space=space,
     )
     stats = index.apply(connector.crawl(target, config, state), progress, existing)
     stats.seen += state.unchanged
@@ -134,12 +154,12 @@ def gate(
     """
     root_path = Path(root).resolve()
     changed = _changed_files(root_path, changed_since) if changed_since else None  # a bad ref fails before the work
-    crawl(index, "git", root, config, progress)
+    stats = crawl(index, "git", root, config, progress)
     if progress:
         progress.add_task("Probing", total=None)
     result = audit(index, config, now, probes, top_k, acks)
     prefix = _repo_prefix(root_path)
-    own_space = gitrepo.space_for(root)
+    own_space = stats.space
     for finding in result.findings:
         doc = finding.doc
         if doc.source == "git" and doc.space == own_space:

@@ -135,10 +135,16 @@ def cli() -> None:
 @click.option(
     "--full", is_flag=True, help="Re-list everything instead of what changed since the last crawl (API sources)."
 )
+@click.option(
+    "--space",
+    metavar="NAME",
+    help="Name the source's docs have in the index (default: the folder's or workspace's name; a second "
+    "folder of the same name gets NAME@hash).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars; only errors.")
 @expected_errors
 @index_options
-def crawl(path: str, source: str, full: bool, quiet: bool, config: Config) -> None:
+def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, config: Config) -> None:
     """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave.
 
     PATH is a folder for git, and a name for the workspace or drive for notion and gdrive.
@@ -147,7 +153,7 @@ def crawl(path: str, source: str, full: bool, quiet: bool, config: Config) -> No
 
     index = _index(config)
     with _progress(quiet) as progress:
-        stats = run_crawl(index, source, path, config, progress, full=full)
+        stats = run_crawl(index, source, path, config, progress, full=full, space=space)
     for skipped in stats.skipped:
         if skipped.reason != "no text":
             click.echo(f"warning: skipped {_printable(skipped.id)}: {_printable(skipped.reason)}", err=True)

@@ -55,6 +55,7 @@ class CrawlStats:
     chunks_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     in_index: int | None = None  # the source's docs in the index after the crawl (an incremental crawl checks fewer)
+    space: str = ""  # the name the source's docs have in the index
 
     def summary(self, name: str) -> str:
         """One line for people: what the index holds for the source, and what this crawl did."""

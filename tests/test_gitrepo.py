@@ -176,7 +176,7 @@ def test_plain_folder_falls_back_to_mtime_and_reports_gone_docs(tmp_path):
     assert docs["a.md"].last_modified == datetime.fromtimestamp(1_700_000_000, timezone.utc)
     assert "file modification time" in docs["a.md"].notes[0]
     assert gone == ["deleted.md"]
-    assert state.next_cursor == {"head": None}
+    assert state.next_cursor == {"head": None, "identity": str(tmp_path.resolve())}
 
 
 def test_gitignored_files_are_not_docs(tmp_path):

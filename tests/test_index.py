@@ -249,3 +249,26 @@ def test_a_second_writer_on_one_index_folder_is_refused_in_one_line(repo, index)
         with pytest.raises(DocauditError, match=r"another crawl \(pid \d+\) is writing to the index"):
             crawl(other, "git", str(repo), index.config)
     assert crawl(Index(index.config, index.embedder), "git", str(repo), index.config).added == 5
+
+
+def test_two_folders_with_one_name_keep_their_own_docs(tmp_path, embedder):
+    commit(tmp_path / "svc1" / "docs", {"a.md": "# A\nService one deploys on Mondays.\n"})
+    commit(tmp_path / "svc2" / "docs", {"b.md": "# B\nService two deploys on Fridays.\n"})
+    config = Config(index=str(tmp_path / "idx"))
+    index = Index(config, embedder)
+    first = crawl(index, "git", str(tmp_path / "svc1" / "docs"), config)
+    second = crawl(index, "git", str(tmp_path / "svc2" / "docs"), config)
+    assert (first.space, first.removed) == ("docs", 0)
+    assert second.space.startswith("docs@") and second.removed == 0
+    assert sorted(d.id for d in index.docs()[0].values()) == ["a.md", "b.md"]
+    again = crawl(index, "git", str(tmp_path / "svc1" / "docs"), config)  # each finds its own docs again
+    assert (again.space, again.unchanged, again.removed) == ("docs", 1, 0)
+    named = crawl(index, "git", str(tmp_path / "svc2" / "docs"), config, space="service-two")
+    assert (named.space, named.added) == ("service-two", 1)
+
+
+def test_an_index_from_before_cursors_named_their_folder_keeps_working(repo, index):
+    crawl(index, "git", str(repo), index.config)
+    index.save_cursor("git", "docs", {"head": "0" * 40})  # as older docaudit saved it: no identity
+    stats = crawl(index, "git", str(repo), index.config)
+    assert (stats.space, stats.unchanged, stats.added) == ("docs", 5, 0)
