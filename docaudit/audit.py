@@ -111,7 +111,7 @@ def audit(
     top_k = top_k or config.top_k
     docs, vectors = index.docs(with_vectors=True)
     if not docs:
-        raise DocauditError("the index is empty: run `docaudit crawl PATH` first")
+        raise index.empty_error()
     currency = assess(docs, vectors, config, now)
     if probes is None:
         probes = generate_probes(docs.values(), config.probes_per_doc)

@@ -22,6 +22,15 @@ FAIL_ON = ["note", "warning", "error", "never"]
 REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
 
 
+DEBUG = False
+
+
+def _frames(exc: BaseException) -> list:
+    import traceback
+
+    return list(reversed(traceback.extract_tb(exc.__traceback__)))
+
+
 def _printable(text: str) -> str:
     """No terminal escape sequences or undecodable bytes from a title, a file name or a reason."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -29,7 +38,7 @@ def _printable(text: str) -> str:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"docaudit: error: {message}", err=True)
+    click.echo(f"docaudit: error: {_printable(message)[:600]}", err=True)
     sys.exit(2)
 
 
@@ -44,6 +53,17 @@ def expected_errors(func: Callable) -> Callable:
             _fail(str(exc))
         except KeyboardInterrupt:
             _fail("interrupted; the index is consistent and the next crawl picks up where this one stopped")
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug or an input nobody foresaw: one line and exit 2, never exit 1
+            if DEBUG:
+                raise
+            where = next((f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in _frames(exc)), "")
+            detail = " ".join(str(exc).split())[:200] or "no message"
+            _fail(
+                f"unexpected {type(exc).__name__} ({detail}) at {where}; the index is consistent. "
+                "Run with --debug for the traceback and report it"
+            )
 
     return wrapper
 
@@ -120,8 +140,11 @@ def _progress(quiet: bool) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="docaudit")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of one line.")
+def cli(debug: bool) -> None:
     """Find the documents a RAG index would answer from that are wrong about time."""
+    global DEBUG
+    DEBUG = debug
 
 
 @cli.command()
@@ -472,10 +495,16 @@ def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, 
     folder = Path(out_dir)
     digests, orphans, written = mail.prepare_digests(result.findings, config, folder, now)
     for owner_digest in digests:
-        if owner_digest.items:
+        if owner_digest.problem:
+            click.echo(
+                f"warning: the digest for {_printable(owner_digest.person.label())} could not be written "
+                f"({_printable(owner_digest.problem)}); it comes again next time",
+                err=True,
+            )
+        elif owner_digest.items:
             new = sum(1 for i in owner_digest.items if i.status == "new")
             click.echo(
-                f"{owner_digest.person.label()}: {len(owner_digest.items)} items ({new} new, "
+                f"{_printable(owner_digest.person.label())}: {len(owner_digest.items)} items ({new} new, "
                 f"{len(owner_digest.items) - new} changed), {owner_digest.unchanged} unchanged left out "
                 f"-> {folder / owner_digest.file_stem}.md"
             )

@@ -36,6 +36,7 @@ class Digest:
     person: Person
     items: list[Item] = field(default_factory=list)
     unchanged: int = 0  # findings already in an earlier digest, unchanged, left out
+    problem: str = ""  # why it could not be written, when it could not
 
     @property
     def file_stem(self) -> str:
@@ -127,9 +128,12 @@ def load_state(folder: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError, OSError):
         raise DocauditError(f"{path}: not valid JSON; delete it to start the digests afresh") from None
+    if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
+        raise DocauditError(f"{path}: not a digest state file; delete it to start the digests afresh")
+    return state
 
 
 def save_state(folder: Path, state: dict[str, dict[str, str]]) -> None:

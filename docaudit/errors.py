@@ -5,10 +5,17 @@ class DocauditError(Exception):
     """A usage, configuration, input, auth or network error the user can fix."""
 
 
+MAX_MESSAGE = 300
+
+
 class InputError(DocauditError):
     """A file the user wrote (config, probes) is malformed; the message names file and line."""
 
     def __init__(self, path: str, line: int | None, message: str):
         self.path, self.line = path, line
         where = f"{path}:{line}" if line else path
+        # A message may quote the user's input: at most a short excerpt of it, on one line.
+        message = " ".join(message.split())
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
         super().__init__(f"{where}: {message}")

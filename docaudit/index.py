@@ -143,13 +143,17 @@ class Index:
 
         settings = Settings(anonymized_telemetry=False)
         if self.config.chroma_url:
-            url = urlparse(self.config.chroma_url)
-            if url.scheme not in ("http", "https") or not url.hostname:
-                raise DocauditError(f"--chroma-url '{self.config.chroma_url}' is not an http(s) URL")
+            try:
+                url = urlparse(self.config.chroma_url)
+                port = url.port
+            except ValueError:
+                url, port = None, None
+            if url is None or url.scheme not in ("http", "https") or not url.hostname:
+                raise DocauditError(f"--chroma-url '{self.config.chroma_url[:200]}' is not an http(s) URL")
             try:
                 self._client = chromadb.HttpClient(
                     host=url.hostname,
-                    port=url.port or (443 if url.scheme == "https" else 80),
+                    port=port or (443 if url.scheme == "https" else 80),
                     ssl=url.scheme == "https",
                     settings=settings,
                 )
@@ -176,8 +180,25 @@ class Index:
 
     # --- reading ----------------------------------------------------------------------
 
+    def empty_error(self) -> DocauditError:
+        where = self.config.chroma_url or self.config.index
+        return DocauditError(
+            f"the index is empty: no docs in collection '{self.config.collection}' at {where}; "
+            "run `docaudit crawl PATH` first (or check `collection` and --index)"
+        )
+
+    def require_docs(self) -> None:
+        """Readers do not create collections: a misspelled `collection` is an error, not an empty audit."""
+        client = self._connect()
+        name = f"{self.config.collection}_docs"
+        try:
+            client.get_collection(name, embedding_function=None)
+        except Exception:
+            raise self.empty_error() from None
+
     def docs(self, with_vectors: bool = False) -> tuple[dict[str, Doc], dict[str, np.ndarray]]:
         """Every indexed doc (without text) and, if asked, its mean chunk vector."""
+        self.require_docs()
         include = ["metadatas", "embeddings"] if with_vectors else ["metadatas"]
         got = self._collection("docs").get(include=include)
         docs, vectors = {}, {}
@@ -219,7 +240,7 @@ class Index:
             return []
         in_use = self.model_in_use()
         if in_use is None:
-            raise DocauditError("the index is empty: run `docaudit crawl PATH` first")
+            raise self.empty_error()
         if in_use != self.embedder.name:
             raise DocauditError(f"the index was built with model '{in_use}', not '{self.embedder.name}': crawl again")
         chunks = self._collection("chunks")

@@ -11,7 +11,7 @@ import smtplib
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from .config import Config, SmtpSettings
@@ -28,8 +28,12 @@ def prepare_digests(
     identities = Identities(config)
     state = load_state(folder)
     digests, orphans = build(findings, identities, state, now)
-    written = write(digests, folder, now, config.smtp.sender, config.report_url)
-    save_state(folder, remember(state, digests, findings, identities))
+    written, failed = write(digests, folder, now, config.smtp.sender, config.report_url)
+    # A digest that could not be written is not remembered as told: it comes again next time.
+    told = [d for d in digests if d.person.key not in failed]
+    save_state(folder, remember(state, told, findings, identities))
+    for digest in digests:
+        digest.problem = failed.get(digest.person.key, "")
     return digests, orphans, written
 
 
@@ -40,32 +44,52 @@ def _inside(folder: Path, name: str) -> Path:
     return path
 
 
-def write(digests: list[Digest], folder: Path, now: datetime, sender: str, report_url: str = "") -> list[Path]:
-    """Each digest as .md, .html and .eml; the .eml of each owner with an address is queued in outbox/."""
+def _header(text: str) -> str:
+    """A header value from an owner's name or a title: one line, no control characters."""
+    return "".join(c for c in " ".join(text.split()) if c.isprintable())[:300]
+
+
+def write(
+    digests: list[Digest], folder: Path, now: datetime, sender: str, report_url: str = ""
+) -> tuple[list[Path], dict[str, str]]:
+    """Each digest as .md, .html and .eml; the .eml of each owner with an address is queued in outbox/.
+
+    Each digest stands alone: one that cannot be written is reported (person key -> why), the rest are.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "outbox").mkdir(exist_ok=True)
-    written = []
+    written: list[Path] = []
+    failed: dict[str, str] = {}
     for digest in digests:
         if not digest.items:
             continue
-        markdown = to_markdown(digest, now, report_url)
-        page = to_html(digest, now, report_url)
-        message = EmailMessage()
-        message["Subject"] = subject(digest, now)
-        message["From"] = sender
-        message["To"] = digest.person.label() if digest.person.email else digest.person.key
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "docaudit.local")
-        message.set_content(markdown)
-        message.add_alternative(page, subtype="html")
-        stem = digest.file_stem
-        eml = message.as_string()
-        for suffix, body in ((".md", markdown), (".html", page), (".eml", eml)):
-            _inside(folder, stem + suffix).write_text(body, encoding="utf-8")
-        if digest.person.email:
-            _inside(folder / "outbox", f"{now.date().isoformat()}-{stem}.eml").write_text(eml, encoding="utf-8")
-        written.append(_inside(folder, stem + ".md"))
-    return written
+        try:
+            written.append(_write_one(digest, folder, now, sender, report_url))
+        except (ValueError, OSError, DocauditError) as exc:
+            failed[digest.person.key] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+    return written, failed
+
+
+def _write_one(digest: Digest, folder: Path, now: datetime, sender: str, report_url: str) -> Path:
+    markdown = to_markdown(digest, now, report_url)
+    page = to_html(digest, now, report_url)
+    message = EmailMessage()
+    message["Subject"] = _header(subject(digest, now))
+    message["From"] = sender
+    person = digest.person
+    # formataddr quotes a display name with specials: "Aaron Bcc: x@y" stays a name, never an address.
+    message["To"] = formataddr((_header(person.name), person.email)) if person.email else _header(person.key)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "docaudit.local")
+    message.set_content(markdown)
+    message.add_alternative(page, subtype="html")
+    stem = digest.file_stem
+    eml = message.as_string()
+    for suffix, body in ((".md", markdown), (".html", page), (".eml", eml)):
+        _inside(folder, stem + suffix).write_text(body, encoding="utf-8")
+    if digest.person.email:
+        _inside(folder / "outbox", f"{now.date().isoformat()}-{stem}.eml").write_text(eml, encoding="utf-8")
+    return _inside(folder, stem + ".md")
 
 
 def send_outbox(folder: Path, smtp: SmtpSettings) -> tuple[int, int, str]:
@@ -83,6 +107,7 @@ def send_outbox(folder: Path, smtp: SmtpSettings) -> tuple[int, int, str]:
 
     (folder / "sent").mkdir(exist_ok=True)
     sent = 0
+    refused: list[str] = []
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as server:
             if smtp.starttls:  # verified: smtplib's own default context would accept any certificate
@@ -90,11 +115,24 @@ def send_outbox(folder: Path, smtp: SmtpSettings) -> tuple[int, int, str]:
             if smtp.user:
                 server.login(smtp.user, password)
             for path in queued:
-                message = message_from_string(path.read_text(encoding="utf-8"), policy=policy.default)
-                server.send_message(message)
+                try:
+                    message = message_from_string(path.read_text(encoding="utf-8"), policy=policy.default)
+                    server.send_message(message)
+                except (
+                    smtplib.SMTPRecipientsRefused,
+                    smtplib.SMTPDataError,
+                    smtplib.SMTPSenderRefused,
+                    ValueError,
+                    UnicodeDecodeError,
+                ) as exc:
+                    # One message the server refuses stays queued; the ones after it still go out.
+                    refused.append(f"{path.name}: {type(exc).__name__}")
+                    continue
                 path.replace(folder / "sent" / path.name)
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:
         problem = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
         return sent, len(queued) - sent, f"{smtp.host}:{smtp.port}: {problem}"
+    if refused:
+        return sent, len(queued) - sent, f"{smtp.host}:{smtp.port} refused {len(refused)}: " + "; ".join(refused[:3])
     return sent, 0, ""

@@ -104,9 +104,11 @@ def load_baseline(path: str | Path) -> set[str]:
         raise InputError(name, None, "baseline not found: create it with `docaudit baseline`") from None
     except json.JSONDecodeError as exc:
         raise InputError(name, exc.lineno, f"invalid JSON ({exc.msg})") from None
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(name, None, f"cannot read the baseline ({type(exc).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise InputError(name, None, "not a docaudit baseline (expected a 'findings' list)")
-    return {e["fingerprint"] for e in data["findings"] if isinstance(e, dict) and "fingerprint" in e}
+    return {e["fingerprint"] for e in data["findings"] if isinstance(e, dict) and isinstance(e.get("fingerprint"), str)}
 
 
 def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> str:
@@ -116,7 +118,9 @@ def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> 
     load_acks(path)  # a malformed file fails here, with its line, before anything is written
     import yaml
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else None
+    from .yamlfile import safe_load
+
+    data = safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else None
     entries = (data.get("acks") if isinstance(data, dict) else data) or []
     doc = doc.strip("/")
     entry = {"doc": doc, "rule": rule, "until": until.isoformat(), "reason": reason}

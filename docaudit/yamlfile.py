@@ -9,9 +9,18 @@ import yaml
 
 from .errors import InputError
 
+MAX_YAML_CHARS = 10_000_000
+
 
 class _LineLoader(yaml.SafeLoader):
-    """Remembers the line of every mapping and of each of its keys."""
+    """Remembers the line of every mapping and of each of its keys; refuses aliases (a 300-byte alias
+    "bomb" expands to gigabytes)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
@@ -33,8 +42,12 @@ def load(path: str | Path, what: str) -> Any:
         raise InputError(name, None, f"{what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(name, None, f"cannot read {what} ({exc})") from None
+    if len(text) > MAX_YAML_CHARS:
+        raise InputError(name, None, f"{what} is too large ({len(text):,} characters; at most {MAX_YAML_CHARS:,})")
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise InputError(name, None, f"invalid YAML: nested too deeply in {what}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(name, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None

@@ -176,7 +176,8 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
     result = runner.invoke(cli, ["audit", "--index", str(tmp_path / "empty")])
     assert (result.exit_code, result.stderr) == (
         2,
-        "docaudit: error: the index is empty: run `docaudit crawl PATH` first\n",
+        f"docaudit: error: the index is empty: no docs in collection 'docaudit' at {tmp_path / 'empty'}; "
+        "run `docaudit crawl PATH` first (or check `collection` and --index)\n",
     )
     result = runner.invoke(cli, ["crawl", ".", "--source", "confluence", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (

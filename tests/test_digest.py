@@ -120,7 +120,8 @@ def test_file_names_from_owners_cannot_escape_the_folder(tmp_path):
         ],
     )
     folder = tmp_path / "out"
-    written = mail.write([hostile], folder, NOW, "docaudit@example.com")
+    written, failed = mail.write([hostile], folder, NOW, "docaudit@example.com")
+    assert failed == {}
     assert [p.parent for p in written] == [folder.resolve()]
     assert sorted(p.name for p in folder.iterdir()) == [f"{hostile.file_stem}{s}" for s in (".eml", ".html", ".md")] + [
         "outbox"
@@ -281,7 +282,7 @@ def test_starttls_is_verified_and_login_uses_the_password_from_the_environment(t
     item = digest.Item(
         Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
     )
-    mail.write([digest.Digest(person, [item])], folder, NOW, "docaudit@example.com")
+    assert mail.write([digest.Digest(person, [item])], folder, NOW, "docaudit@example.com")[1] == {}
     settings = SmtpSettings(host="127.0.0.1", port=port, user="docaudit", sender="docaudit@example.com")
     monkeypatch.setenv(settings.password_env, "s3cret-from-env")
     controller.start()
@@ -294,3 +295,41 @@ def test_starttls_is_verified_and_login_uses_the_password_from_the_environment(t
     assert trusted == (1, 0, "")
     assert logins == [(b"docaudit", b"s3cret-from-env")]
     assert [to for to, _ in inbox.messages] == [["ann@example.com"]]
+
+
+def test_one_bad_owner_or_refused_recipient_never_stops_the_others(tmp_path):
+    item = digest.Item(
+        Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+    )
+    people = [
+        Person("aaron@example.com", "Aaron\nBcc: everyone@example.com", "aaron@example.com"),  # a newline
+        Person("refused@example.com", "Refused", "refused@example.com"),
+        Person("zoe@example.com", "Zoe", "zoe@example.com"),
+    ]
+    folder = tmp_path / "digests"
+    written, failed = mail.write([digest.Digest(p, [item]) for p in people], folder, NOW, "docaudit@example.com")
+    assert (len(written), failed) == (3, {})
+    sent_to_aaron = message_from_bytes(next((folder / "outbox").glob("*aaron*")).read_bytes(), policy=policy.default)
+    assert sent_to_aaron["Bcc"] is None  # the newline in the name did not become a header
+    assert [a.addr_spec for a in sent_to_aaron["To"].addresses] == ["aaron@example.com"]
+    from docaudit.config import SmtpSettings
+
+    class Refusing(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+            if address.startswith("refused"):
+                return "550 no such user"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    inbox, port = Refusing(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        sent, queued, problem = mail.send_outbox(folder, SmtpSettings(host="127.0.0.1", port=port, starttls=False))
+    finally:
+        controller.stop()
+    assert (sent, queued) == (2, 1)
+    assert problem.startswith(f"127.0.0.1:{port} refused 1: ") and "SMTPRecipientsRefused" in problem
+    assert sorted(to[0] for to, _ in inbox.messages) == ["aaron@example.com", "zoe@example.com"]
+    left = [p.name for p in (folder / "outbox").iterdir()]
+    assert len(left) == 1 and left[0].startswith(f"{NOW.date().isoformat()}-refused@example.com")  # retried next time

@@ -139,7 +139,10 @@ def test_searching_with_another_model_than_the_index_was_built_with_is_an_error(
 
 
 def test_empty_index_is_a_clear_error(index):
-    with pytest.raises(DocauditError, match="the index is empty: run `docaudit crawl PATH` first"):
+    with pytest.raises(
+        DocauditError,
+        match="the index is empty: no docs in collection 'docaudit' at .*; run `docaudit crawl PATH` first",
+    ):
         audit(index, index.config, NOW)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..audit import AuditResult
+from .safe import terminal
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..audit import AuditResult
 from ..records import iso
+from .safe import xml_text
 
 
 def render(result: AuditResult, now: datetime) -> str:
@@ -19,13 +20,14 @@ def render(result: AuditResult, now: datetime) -> str:
         timestamp=iso(now) or "",
     )
     for finding in result.findings:
-        where = finding.file or finding.doc.path or finding.doc.key
+        where = xml_text(finding.file or finding.doc.path or finding.doc.key)
+        message = xml_text(finding.message)
         case = ET.SubElement(suite, "testcase", classname=f"docaudit.{finding.rule}", name=where)
         if finding.line:
             case.set("file", where)
             case.set("line", str(finding.line))
-        failure = ET.SubElement(case, "failure", type=finding.severity.name, message=finding.message)
-        failure.text = f"{finding.rule} ({finding.severity.name}) at {where}:{finding.line or 1}\n{finding.message}"
+        failure = ET.SubElement(case, "failure", type=finding.severity.name, message=message)
+        failure.text = f"{finding.rule} ({finding.severity.name}) at {where}:{finding.line or 1}\n{message}"
     if not result.findings:
         ET.SubElement(suite, "testcase", classname="docaudit", name=f"{len(result.docs)} docs audited")
     suites = ET.Element("testsuites")

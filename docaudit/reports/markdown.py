@@ -7,10 +7,16 @@ from datetime import datetime
 
 from ..audit import AuditResult
 from ..records import safe_url
+from .safe import markdown_cell, terminal
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    return markdown_cell(text)
+
+
+def _code(text: str) -> str:
+    """A path as a code span: nothing inside it is Markdown, and a backtick cannot close it early."""
+    return "`" + terminal(text).replace("`", "\u02cb").replace("|", "\\|") + "`"
 
 
 def render(result: AuditResult, now: datetime) -> str:
@@ -22,7 +28,7 @@ def render(result: AuditResult, now: datetime) -> str:
     lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {len(result.probes)} probes.")
     for why, count in result.hidden.items():
         if count:
-            lines.append(f"{count} more not shown: {why}.")
+            lines.append(f"{count} more not shown: {_cell(why)}.")
     if result.findings:
         lines += ["", "| severity | rule | doc | owner | why |", "|---|---|---|---|---|"]
         for f in result.findings:
@@ -30,7 +36,7 @@ def render(result: AuditResult, now: datetime) -> str:
             if f.line:
                 where += f":{f.line}"
             url = safe_url(f.doc.url)
-            doc = f"[{_cell(where)}]({url})" if url else f"`{_cell(where)}`"
+            doc = f"[{_cell(where)}](<{url.replace('>', '%3E').replace(' ', '%20')}>)" if url else _code(where)
             owner = _cell(f.doc.owner.label()) if f.doc.owner else "-"
             lines.append(f"| {f.severity.name} | `{f.rule}` | {doc} | {owner} | {_cell(f.message)} |")
     return "\n".join(lines)

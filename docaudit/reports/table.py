@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..audit import AuditResult
+from .safe import terminal
 
 STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -36,9 +37,9 @@ def render(result: AuditResult, now: datetime) -> str:
             table.add_row(
                 Text(finding.severity.name, style=STYLE[finding.severity.name]),
                 finding.rule,
-                Text(doc.path or doc.title),
-                Text(doc.owner.label() if doc.owner else "-"),
-                Text(finding.message),
+                Text(terminal(doc.path or doc.title)),
+                Text(terminal(doc.owner.label()) if doc.owner else "-"),
+                Text(terminal(finding.message)),
             )
         parts.append(table)
     counts = Counter(f.severity.name for f in result.findings)

@@ -1,0 +1,212 @@
+"""Hostile and unlucky input: never a traceback, exit codes by the contract, nothing outside the root
+read, output well-formed in every format. Each case was a crash, a leak or an injection before."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, commit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_gitrepo import crawl
+
+from docaudit.audit import AuditResult
+from docaudit.cli import cli
+from docaudit.config import load_config
+from docaudit.errors import InputError
+from docaudit.probes import load_probes_yaml, load_query_log
+from docaudit.records import Doc, Finding, Owner, Severity
+from docaudit.reports import github, junit, markdown, sarif, table
+from docaudit.suppress import load_acks, load_baseline
+
+HOSTILE_TITLE = (
+    "Guide \x1b[31mRED\x1b[0m \x07\x00 [click](javascript:alert(1)) ![x](http://e/x.png) @everyone `x` | </a>"
+)
+
+
+def hostile_result() -> AuditResult:
+    doc = Doc(
+        "git", "s", "g.md", HOSTILE_TITLE, "", path="docs/`g`|\x1b.md", owner=Owner("Eve\n@admins", "eve@example.com")
+    )
+    finding = Finding("stale-surfaces", Severity.warning, doc, f"'{doc.title}' is old", {"probes": []})
+    return AuditResult([finding], {doc.key: doc}, {}, [], [])
+
+
+def test_every_output_format_stays_well_formed_and_inert():
+    result = hostile_result()
+    ET.fromstring(junit.render(result, NOW).split("\n", 1)[1])  # well-formed XML despite control characters
+    json.loads(sarif.render(result, NOW))
+    text = table.render(result, NOW)
+    assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
+    md = markdown.render(result, NOW)
+    assert "](javascript" not in md and "![" not in md and "@everyone" not in md and "@admins" not in md
+    assert "\x1b" not in md and "</a>" not in md
+    row = md.splitlines()[-1]
+    assert row.count(" | ") == 4  # the pipes in the title did not add cells
+    annotations = github.render(result, NOW)
+    assert "\x1b" not in annotations and annotations.count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("chunk_size = 100\nchunk_overlap = 200\n", "docaudit.toml:2: 'chunk_overlap' must be at least 0 and below"),
+        ("chunk_size = -5\n", "docaudit.toml:1: 'chunk_size' must be at least 16"),
+        ("min_score = nan\n", "docaudit.toml:1: 'min_score' must be a number between 0 and 1"),
+        ('[age_policy]\n"a/" = true\n', "docaudit.toml:1: 'age_policy' must be a table of path prefix = days"),
+        (b"top_k = 5\n# caf\xe9\n", "docaudit.toml: not valid UTF-8 (byte 15)"),
+        ("top_k = 3\n[gdrive]\ncredentials = 'x'\n\nmax_retries = 'five'\n", "docaudit.toml:5: 'gdrive.max_retries'"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_line(tmp_path, monkeypatch, config, message):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "docaudit.toml"
+    path.write_bytes(config if isinstance(config, bytes) else config.encode())
+    result = CliRunner().invoke(cli, ["docs"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"docaudit: error: {message}") and result.stderr.count("\n") == 1
+
+
+def test_pyproject_tool_not_a_table_and_a_broken_chroma_url(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n')
+    assert load_config().collection == "docaudit"  # no [tool.docaudit]: defaults, no crash
+    (tmp_path / "pyproject.toml").write_text('[tool]\ndocaudit = "x"\n')
+    with pytest.raises(InputError, match=r"\[tool.docaudit\] must be a table"):
+        load_config()
+    (tmp_path / "pyproject.toml").unlink()
+    result = CliRunner().invoke(cli, ["docs", "--chroma-url", "http://[::1"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "docaudit: error: --chroma-url 'http://[::1' is not an http(s) URL\n",
+    )
+
+
+def test_yaml_bombs_and_deep_nesting_are_refused_in_one_short_line(tmp_path):
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+    bomb += "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nprobes: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    (tmp_path / "bomb.yaml").write_text(bomb)
+    with pytest.raises(InputError) as caught:
+        load_probes_yaml(tmp_path / "bomb.yaml")
+    assert "aliases are not allowed" in str(caught.value) and len(str(caught.value)) < 400
+    (tmp_path / "deep.yaml").write_text("probes: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(InputError, match="nested too deeply|invalid YAML"):
+        load_probes_yaml(tmp_path / "deep.yaml")
+    (tmp_path / "big.yaml").write_text("- query: " + "x" * 50 + "\n- " + "[1]" * 3000 + "\n")
+    with pytest.raises(InputError) as caught:
+        load_probes_yaml(tmp_path / "big.yaml")
+    assert len(str(caught.value)) < 400
+
+
+def test_one_bad_file_never_stops_the_crawl_and_nothing_outside_the_root_is_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\nThe production root password.\n")
+    repo = tmp_path / "repo"
+    frontmatter_bomb = (
+        "---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\ntitle: Bomb\n---\n# Bomb\n"
+    )
+    deep = "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\n# Deep\nbody\n"
+    commit(
+        repo,
+        {
+            "ok.md": "# Fine\nA normal page.\n",
+            "bomb.md": frontmatter_bomb,
+            "deep.md": deep,
+            "late-nul.md": "# Late\n" + "x" * 9000 + "\x00",
+            "linked/page.md": "# Linked\n",
+            "long-title.md": "# " + "word " * 400 + "\nbody\n",
+        },
+        author="Ctrl\x07 Char <ctrl@example.com>",
+    )
+    # A tracked folder replaced by a symlink to a folder outside the repo.
+    (repo / "linked" / "page.md").unlink()
+    (repo / "linked").rmdir()
+    (repo / "linked").symlink_to(outside)
+    weird = os.fsencode(repo) + b"/caf\xe9.md"
+    with open(weird, "wb") as handle:
+        handle.write(b"# Latin-1 name\n")
+    docs, skipped, _, _ = crawl(repo)
+    assert {"ok.md", "bomb.md", "deep.md", "long-title.md"} <= set(docs)
+    assert docs["bomb.md"].notes[0].startswith("frontmatter could not be parsed (YAML aliases are not allowed")
+    assert skipped["late-nul.md"] == "binary file"
+    assert skipped["caf\ufffd.md"] == "file name is not valid UTF-8"
+    assert not any("Secret" in d.title or "password" in d.text for d in docs.values())
+    assert docs["ok.md"].owner.name == "Ctrl\x07 Char"  # kept as written; every output format makes it inert
+
+
+def test_an_unexpected_error_is_one_line_and_exit_2_with_debug_for_the_traceback(tmp_path, monkeypatch):
+    import docaudit.audit
+
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero in a place nobody foresaw")
+
+    monkeypatch.setattr(docaudit.audit, "docs_overview", broken)
+    result = CliRunner().invoke(cli, ["docs"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("docaudit: error: unexpected ZeroDivisionError (division by zero in a place")
+    assert "Run with --debug for the traceback" in result.stderr and result.stderr.count("\n") == 1
+    debug = CliRunner().invoke(cli, ["--debug", "docs"])
+    assert isinstance(debug.exception, ZeroDivisionError)
+
+
+FILE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400) | st.sampled_from(
+    [
+        "probes:\n  - query: q\n    expect: [",
+        "- {query: 1}\n",
+        "acks:\n  - doc: a\n    rule: nope\n",
+        '{"findings": [{"fingerprint": [1]}]}',
+        "top_k = true\n[notion]\napi_version = 3\n",
+        "[[x]]\n" * 50,
+        "query\n" + "\x00\n" * 3,
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=FILE_TEXT)
+def test_user_files_either_load_or_fail_with_an_input_error(tmp_path, text):
+    loaders = [
+        ("docaudit.toml", lambda p: load_config(p)),
+        ("probes.yaml", load_probes_yaml),
+        ("log.csv", load_query_log),
+        ("log.jsonl", load_query_log),
+        ("acks.yaml", load_acks),
+        ("baseline.json", load_baseline),
+    ]
+    for name, load in loaders:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        try:
+            load(path)
+        except InputError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) < 700
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=600))
+def test_any_markdown_or_rst_body_becomes_a_doc(tmp_path, body):
+    from connectors import gitrepo
+
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    for suffix in (".md", ".rst", ".txt", ".html"):
+        (tmp_path / "docs" / f"page{suffix}").write_text(body, encoding="utf-8")
+    docs, skipped, _, _ = crawl(tmp_path / "docs")
+    assert set(docs) | set(skipped) == {f"page{s}" for s in (".md", ".rst", ".txt", ".html")}
+    for doc in docs.values():
+        assert "\n" not in doc.title
+    assert gitrepo.KIND == "git"
+
+
+def test_report_files_from_the_cli_are_valid_for_hostile_docs(tmp_path):
+    result = hostile_result()
+    out = Path(tmp_path / "r.xml")
+    out.write_text(junit.render(result, NOW))
+    ET.parse(out)
