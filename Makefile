@@ -7,7 +7,7 @@ SAMPLE := fixtures/sample-workspace
 DEMO := --config fixtures/docaudit.toml --index .docaudit-demo
 DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-fast lint bench clean
 
 # torch first, pinned: that release is a CPU build on local disk here; anything else pulls gigabytes.
 $(STAMP): requirements.lock pyproject.toml
@@ -34,6 +34,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# The loop while editing: everything that does not load the embedding model, in seconds.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The benchmarks compare against llama-index readers, which the tool itself does not need: they and
 # their imports go to build/bench-deps, outside the virtualenv (the Google reader pins older google libs).

@@ -90,3 +90,13 @@ def commit(repo: Path, files: dict[str, str | bytes], message: str = "edit", **k
             path.write_text(content, encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message, **kwargs)
+
+
+MODEL_FIXTURES = {"embedder", "sample_index", "tmp_index", "crawled"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that load the embedding model are `slow`: `make test-fast` leaves them out."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from drive_server import DriveServer, load_drive, service_account_file
 from notion_server import NotionServer, load_workspace
@@ -16,6 +17,7 @@ FIXTURES = ROOT / "fixtures"
 CONFIG = str(FIXTURES / "docaudit.toml")
 
 
+@pytest.mark.slow
 def test_findings_from_every_source_side_by_side(sample_repo, tmp_path, monkeypatch):
     index = ["--config", CONFIG, "--index", str(tmp_path / "index")]
     runner = CliRunner()

@@ -11,6 +11,8 @@ from conftest import commit, git
 
 from docaudit.cli import cli
 
+pytestmark = pytest.mark.slow  # each test crawls through the CLI, which loads the model
+
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 CURRENT = """---

@@ -267,6 +267,7 @@ def test_credentials_errors_name_the_variable_and_never_the_token(server, monkey
         run(settings_for(server))
 
 
+@pytest.mark.slow  # the server's limiter keeps real time: this one waits about 14 s
 def test_paces_requests_under_the_rate_limit(monkeypatch):
     """At Notion's 3 requests a second the server never has to say 429; unpaced, it does, and the crawl still ends."""
     with NotionServer(load_workspace(WORKSPACE), rate=3.0, burst=3) as limited:
