@@ -65,6 +65,7 @@ class Release:
     source: str  # why: "config.toml [params.versions]", "22.0/_index.md is titled ..."
     inner: str = ""  # the page's path inside its version folder: twins across versions share it
     site: str = ""  # the path above the version folders: one repo can hold several sites
+    declared: bool = False  # the site says so (config, versions.json, an index page); else docaudit guessed
 
 
 @dataclass

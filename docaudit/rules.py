@@ -177,6 +177,7 @@ def deprecated_surfaces(
         release = doc.release
         removed = (
             release is not None
+            and release.declared  # only when the site says which version is current, not when docaudit guessed
             and release.status in (sites.OLDER, sites.ARCHIVED)
             and not currency[key].superseded_by
             and not markers

@@ -15,7 +15,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -26,8 +26,12 @@ from .yamlfile import safe_load
 CURRENT, PREVIEW, OLDER, ARCHIVED = "current", "preview", "older", "archived"
 MAX_CONFIG_BYTES = 1_000_000
 
-# A folder named like a release: 21.0, v3.1, 3.x, version-30.4 (Docusaurus), release-1.2
-VERSION_SEGMENT = re.compile(r"^(?:v|version[-_]|release[-_])?(\d+(?:\.\d+){0,2})(?:\.x)?$", re.IGNORECASE)
+# A folder named like a release: 21.0, v3, v3.1, 3.x, version-30.4 (Docusaurus), release-1.2. A bare
+# number is not one: blog/2021/ and chapters/3/ are not versions.
+VERSION_SEGMENT = re.compile(
+    r"^(?:(?:v|version[-_]|release[-_])(\d+(?:\.\d+){0,2})|(\d+\.\d+(?:\.\d+)?|\d+)\.x|(\d+\.\d+(?:\.\d+)?))$",
+    re.IGNORECASE,
+)
 PREVIEW_WORDS = re.compile(
     r"\b(development|dev|draft|next|preview|unreleased|upcoming|under construction|pre-?release|nightly|"
     r"rc\d*|release candidate|beta|alpha|canary|main|master)\b",
@@ -78,8 +82,7 @@ class Site:
         if not best:
             return None
         release = self.folders[best]
-        inner = rel[len(best) + 1 :]
-        return Release(release.label, release.status, release.source, inner, release.site)
+        return replace(release, inner=rel[len(best) + 1 :])
 
 
 def read_site(root: Path, files: list[str], read_meta: Callable[[str], dict]) -> Site:
@@ -98,7 +101,8 @@ def read_site(root: Path, files: list[str], read_meta: Callable[[str], dict]) ->
                 # The site root: the path above the version folder, without archive-like folders,
                 # so that archive/16.0/x and 21.0/x are the same page.
                 above = [p for p in parts[:depth] if not ARCHIVED_WORDS.fullmatch(p) and p != "versioned_docs"]
-                folders.setdefault(folder, (m.group(1), "/".join(above)))
+                label = next(g for g in m.groups() if g)
+                folders.setdefault(folder, (label, "/".join(above)))
                 break
     for rel in files:
         if PurePosixPath(rel).name == "versions.json":
@@ -121,11 +125,17 @@ def read_site(root: Path, files: list[str], read_meta: Callable[[str], dict]) ->
         current = max(candidates, key=release_key, default="")
     for folder, (label, site_root) in folders.items():
         status, why = _status(label, current, declared, index_meta[folder])
-        site.folders[folder] = Release(label, status, why, "", site_root)
+        # Declared: the site says so in its config or an index page, rather than docaudit guessing.
+        said = (
+            declared.current in known_labels
+            or label in declared.previews
+            or _index_status(index_meta[folder]) is not None
+        )
+        site.folders[folder] = Release(label, status, why, "", site_root, said)
     for docs, site_dir in docusaurus_next:
         if docs not in site.folders:
             site.folders[docs] = Release(
-                "next", PREVIEW, f"Docusaurus: {docs}/ is the unreleased next version", "", site_dir
+                "next", PREVIEW, f"Docusaurus: {docs}/ is the unreleased next version", "", site_dir, True
             )
     return site
 

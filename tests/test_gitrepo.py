@@ -351,3 +351,17 @@ def test_github_noreply_committers_are_people_and_bots_are_not(tmp_path):
     docs, _, _, _ = crawl(tmp_path)
     assert docs["a.md"].owner.name == "Shlomi Noach"
     assert docs["b.md"].owner is None and docs["c.md"].owner is None
+
+
+def test_year_folders_and_numbered_chapters_are_not_versions(tmp_path):
+    commit(
+        tmp_path, {"blog/2020/launch.md": "# Launch\n", "blog/2021/launch.md": "# Launch\n", "book/3/intro.md": "# I\n"}
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert all(d.release is None for d in docs.values())
+
+
+def test_a_guessed_current_version_is_not_declared(tmp_path):
+    commit(tmp_path, {"api/v1/auth.md": "# Auth\n", "api/v2/auth.md": "# Auth\n", "config.toml": HUGO_CONFIG})
+    docs, _, _, _ = crawl(tmp_path)
+    assert (docs["api/v1/auth.md"].release.status, docs["api/v1/auth.md"].release.declared) == ("older", False)

@@ -103,3 +103,16 @@ def test_unowned_docs_under_one_folder_are_one_finding_with_the_list():
         "one CODEOWNERS line (`guides/ @team`) fixes them"
     )
     assert findings[0].evidence["docs"] == [d.path for d in unowned]
+
+
+def test_a_page_gone_from_the_current_version_surfaces_only_when_the_site_declared_its_versions():
+    declared = page("20.0", "local-docker.md", "older")
+    declared.release = replace(declared.release, declared=True)
+    guessed = page("1.0", "legacy.md", "older")
+    current = page("21.0", "cell.md", "current")
+    findings = audit([declared, guessed, current], [ranking("p", [declared, guessed, current])])
+    assert [(f.rule, f.doc.path) for f in findings] == [("deprecated-surfaces", declared.path)]
+    assert (
+        "belongs to version 20.0" in findings[0].message
+        and "the current version has no such page" in findings[0].message
+    )
