@@ -472,6 +472,7 @@ class _Crawl:
             markers=markers,
             headings=headings,
             notes=notes,
+            unowned_reason=why.removeprefix("no owner: "),
             permissions=_permissions(file),
             version=stamp,
         )

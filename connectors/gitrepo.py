@@ -423,7 +423,7 @@ def _markers_from(meta: dict, source: str, rel: str, config: Config) -> list[Mar
             when = to_utc(value if not isinstance(value, str) else value.strip())
             markers.append(Marker("review_by", when.date().isoformat(), source))
         except (TypeError, ValueError):
-            markers.append(Marker("review_by", f"invalid: {value}", source))
+            markers.append(Marker("review_by", str(value), source, valid=False))
     return markers
 
 
@@ -522,8 +522,10 @@ def _build_doc(
         last_modified = to_utc(stat.st_mtime)
         created = None
         notes.append("dated by file modification time (not in git history)")
+    unowned = ""
     if owner is None:
-        notes.append("no owner: no frontmatter owner; " + "; ".join(unowned_because))
+        unowned = "no frontmatter owner; " + "; ".join(unowned_because)
+        notes.append(f"no owner: {unowned}")
     return Doc(
         source=KIND,
         space=space,
@@ -537,4 +539,5 @@ def _build_doc(
         markers=markers,
         headings=headings,
         notes=notes,
+        unowned_reason=unowned if owner is None else "",
     )

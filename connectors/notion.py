@@ -294,6 +294,7 @@ class _Crawl:
             markers=markers,
             headings=[NOTION_LINK.sub(r"\1", line.lstrip("#").strip()) for line in lines if re.match(r"#{2,3} ", line)],
             notes=notes,
+            unowned_reason=no_owner.removeprefix("no owner: "),
             # Within the edit-time overlap another edit can share this minute: no stamp, read again next time.
             version=page["last_edited_time"] if settled else "",
         )

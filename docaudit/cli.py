@@ -521,5 +521,28 @@ def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, 
             _fail(f"sending failed: {problem}; the digests stay in {folder / 'outbox'} and go out on the next --send")
 
 
+@cli.command()
+@click.argument("name", required=False)
+@expected_errors
+def rules(name: str | None) -> None:
+    """List the finding rules, or explain one: when it fires, its severity, what the owner should do."""
+    from . import ruleset
+
+    if name is None:
+        width = max(len(r.id) for r in ruleset.ALL)
+        for rule in ruleset.ALL:
+            click.echo(f"{rule.id:<{width}}  {rule.severity.name:<7}  {rule.summary}")
+        return
+    rule = ruleset.BY_ID.get(name)
+    if rule is None:
+        raise DocauditError(f"unknown rule '{name}': rules are {', '.join(ruleset.BY_ID)}")
+    click.echo(
+        f"{rule.id} ({rule.severity.name})\n\n{rule.summary}.\n\nWhen: {rule.when}.\n\n"
+        f"What to do: {rule.action.format(other='the current doc')}\n\n"
+        f"Suppress it in a doc with <!-- docaudit: ignore {rule.id} -->, or for a while with "
+        f"`docaudit ack DOC --rule {rule.id} --until DATE`."
+    )
+
+
 def main() -> None:
     cli()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import ruleset
 from .errors import DocauditError
 from .identity import Identities, Person, can_read
 from .records import Doc, Finding, safe_url
@@ -59,16 +60,8 @@ def _visible(person: Person, doc: Doc) -> str:
 
 def _action(finding: Finding, person: Person) -> str:
     other = _visible(person, finding.related[0]) if finding.related else ""
-    return {
-        "rank-inversion": f"Mark it superseded by '{other}' (or archive it): retrieval prefers it to the current doc.",
-        "deprecated-surfaces": "Archive it or remove it from the index: it is marked deprecated but still answers questions.",
-        "stale-surfaces": "Update it, or archive it if nobody needs it: it is past its age policy and still retrieved.",
-        "review-expired": "Review it, update what is wrong, and set a new review date.",
-        "missing-owner": "Assign an owner, or archive it: nobody is responsible for it.",
-        "duplicate": f"Archive the older copy, or mark it superseded by '{other}'.",
-        "conflict": f"Make it agree with '{other}' (or the other way round): they contradict each other.",
-        "unanswered-probe": "Update it so it answers the question its probe asks.",
-    }.get(finding.rule, "Update it, archive it, or acknowledge the finding.")
+    rule = ruleset.BY_ID.get(finding.rule)
+    return rule.action.format(other=other) if rule else "Update it, archive it, or acknowledge the finding."
 
 
 def _signature(finding: Finding) -> str:

@@ -142,7 +142,7 @@ def unowned_folders(findings: list[Finding]) -> list[Finding]:
         more = f" and {len(members) - LIST_SHOWN} more" if len(members) > LIST_SHOWN else ""
         where = f"{parent}/" if parent else f"the top of {space}"
         fix = f"one CODEOWNERS line (`{parent}/ @team`) fixes them" if source == "git" else "name an owner for them"
-        reasons = sorted({n for m in members for n in m.doc.notes if n.startswith("no owner")})
+        reasons = sorted({m.doc.unowned_reason for m in members if m.doc.unowned_reason})
         kept.append(
             Finding(
                 "missing-owner",

@@ -59,7 +59,7 @@ class CrawlStats:
 
     def summary(self, name: str) -> str:
         """One line for people: what the index holds for the source, and what this crawl did."""
-        reasons = Counter(s.reason.split(" (")[0] for s in self.skipped if s.reason != "no text")
+        reasons = Counter(s.kind for s in self.skipped if s.reason != "no text")
         held = f"{self.in_index} docs in the index; " if self.in_index is not None else ""
         return (
             f"Crawled {name}: {held}{self.seen} checked ({self.added} added, {self.updated} updated, "

@@ -51,9 +51,12 @@ class Owner:
 class Marker:
     """An explicit statement that a doc is not current, and where it was found."""
 
-    kind: str  # deprecated | archived | superseded_by | review_by
+    kind: str  # deprecated | archived | superseded_by | replaces | review_by | current | alias | ignore | ...
     value: str  # "true", the superseding doc, or an ISO date
     source: str  # e.g. "frontmatter", "cascade from guides/_index.md", "banner line 3"
+    valid: bool = (
+        True  # False: the doc says something here that is not what the kind needs (a review_by that is no date)
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Doc:
     markers: list[Marker] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # provenance worth showing, e.g. ignored mass edits
+    unowned_reason: str = ""  # why no owner could be resolved, when none could
     permissions: list[str] = field(default_factory=list)
     release: Release | None = None  # the site version the doc belongs to, when the site declares versions
     version: str = ""  # the source's change stamp (an edit time, a revision), when it has a trustworthy one
@@ -150,6 +154,11 @@ class Skipped:
     space: str
     id: str
     reason: str
+    category: str = ""  # what summaries count it as ("binary file"); default: the reason before its details
+
+    @property
+    def kind(self) -> str:
+        return self.category or self.reason.split(" (")[0]
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import ruleset
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .records import Doc, Finding
 
-RULE_WEIGHT = {
-    "rank-inversion": 5.0,
-    "conflict": 4.0,
-    "deprecated-surfaces": 3.0,
-    "stale-surfaces": 2.0,
-    "review-expired": 2.0,
-    "duplicate": 2.0,
-    "unanswered-probe": 1.0,
-    "missing-owner": 1.0,
-}
+RULE_WEIGHT = {rule.id: rule.weight for rule in ruleset.ALL}
 EXPOSURE_WEIGHT = 0.5  # per probe that retrieves the doc, up to EXPOSURE_CAP probes
 EXPOSURE_CAP = 10
 AGE_CAP = 3.0  # at most this many multiples of the age policy count

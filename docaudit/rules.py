@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import sites
+from . import ruleset, sites
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
 from .facts import Fact, sentences
@@ -20,28 +20,10 @@ from .facts import conflicts as fact_conflicts
 from .grouping import copy_clusters, unowned_folders, version_folder_inversions, versions_of_one_page
 from .records import Doc, Finding, Hit, Marker, Probe, Severity, iso
 
-RULE_HELP = {
-    "rank-inversion": "A superseded or deprecated doc ranks above its successor for a probe",
-    "deprecated-surfaces": "A doc marked deprecated, archived or superseded is retrieved",
-    "stale-surfaces": "A doc past its age policy is retrieved",
-    "missing-owner": "No owner can be resolved for a doc",
-    "review-expired": "A doc's review date has passed",
-    "unanswered-probe": "A probe's expected doc is not retrieved",
-    "duplicate": "Two docs are near-duplicate copies that will drift apart",
-    "conflict": "Two docs retrieved together state different values for the same fact",
-}
 EXCERPT_CHARS = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-RULES = {
-    "rank-inversion": Severity.error,
-    "deprecated-surfaces": Severity.warning,
-    "stale-surfaces": Severity.warning,
-    "missing-owner": Severity.warning,
-    "review-expired": Severity.warning,
-    "unanswered-probe": Severity.warning,
-    "duplicate": Severity.warning,
-    "conflict": Severity.warning,
-}
+RULES = {rule.id: rule.severity for rule in ruleset.ALL}  # rule id -> default severity, in the registry's order
+RULE_HELP = {rule.id: rule.summary for rule in ruleset.ALL}
 
 
 @dataclass(frozen=True)
@@ -246,15 +228,8 @@ def missing_owners(docs: Mapping[str, Doc]) -> list[Finding]:
             "missing-owner",
             RULES["missing-owner"],
             doc,
-            next(
-                (
-                    n.replace("no owner: ", f"'{doc.title}' has no owner: ", 1)
-                    for n in doc.notes
-                    if n.startswith("no owner: ")
-                ),
-                f"'{doc.title}' has no owner",
-            ),
-            {"last_modified": iso(doc.last_modified), "notes": doc.notes},
+            f"'{doc.title}' has no owner" + (f": {doc.unowned_reason}" if doc.unowned_reason else ""),
+            {"last_modified": iso(doc.last_modified), "notes": doc.notes, "why": doc.unowned_reason},
         )
         for doc in docs.values()
         if doc.owner is None or not (doc.owner.name or doc.owner.email)  # an id alone is no one to ask
@@ -267,18 +242,21 @@ def reviews_expired(docs: Mapping[str, Doc], now: datetime) -> list[Finding]:
         marker = doc.marker("review_by")
         if marker is None:
             continue
-        if marker.value.startswith("invalid"):
+        try:
+            due = datetime.fromisoformat(marker.value).date() if marker.valid else None
+        except ValueError:  # a record written before markers said so themselves
+            due = None
+        if due is None:
             findings.append(
                 Finding(
                     "review-expired",
                     Severity.note,
                     doc,
-                    f"'{doc.title}' has a review_by that is not a date ({marker.value[9:]})",
+                    f"'{doc.title}' has a review_by that is not a date ({marker.value})",
                     {"marker": {"kind": marker.kind, "value": marker.value, "source": marker.source}},
                 )
             )
             continue
-        due = datetime.fromisoformat(marker.value).date()
         if due < now.date():
             overdue = (now.date() - due).days
             findings.append(

@@ -212,10 +212,35 @@ def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, c
     )
 
 
-def test_every_rule_has_help_text_for_sarif():
+def test_the_rule_registry_is_the_one_source_for_readme_schema_and_cli():
+    from docaudit import ruleset
+    from docaudit.risk import RULE_WEIGHT
     from docaudit.rules import RULE_HELP, RULES
 
-    assert list(RULE_HELP) == list(RULES)
+    assert list(RULE_HELP) == list(RULES) == list(RULE_WEIGHT) == list(ruleset.BY_ID)
+    assert ruleset.readme_table() in (ROOT / "README.md").read_text()  # regenerate with ruleset.readme_table()
+    schema = json.loads((ROOT / "docaudit" / "schemas" / "report.schema.json").read_text())
+    assert schema["$defs"]["rule"]["enum"] == list(ruleset.BY_ID)
+    listed = CliRunner().invoke(cli, ["rules"])
+    assert listed.exit_code == 0 and listed.stdout.splitlines()[0] == (
+        "rank-inversion       error    A superseded or deprecated doc ranks above its successor for a probe"
+    )
+    one = CliRunner().invoke(cli, ["rules", "missing-owner"])
+    assert one.stdout.startswith("missing-owner (warning)\n\nNo owner can be resolved for a doc.\n\nWhen: no owner")
+    bad = CliRunner().invoke(cli, ["rules", "nope"])
+    assert (bad.exit_code, bad.stderr.splitlines()[0][:40]) == (2, "docaudit: error: unknown rule 'nope': ru")
+
+
+def test_python_dash_m_runs_the_cli_and_the_version_comes_from_pyproject():
+    import subprocess
+    import sys
+    import tomllib
+
+    from docaudit import __version__
+
+    assert __version__ == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    out = subprocess.run([sys.executable, "-m", "docaudit", "--version"], capture_output=True, text=True)
+    assert out.stdout == f"docaudit, version {__version__}\n"
 
 
 def test_docs_sorted_by_risk_puts_the_inversions_first(runner, crawled):

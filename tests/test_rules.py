@@ -121,7 +121,7 @@ def test_review_expired_only_after_the_date():
     due = doc("due.md", markers=[Marker("review_by", "2026-09-01", "frontmatter")])
     not_yet = doc("later.md", markers=[Marker("review_by", "2026-12-01", "frontmatter")])
     today = doc("today.md", markers=[Marker("review_by", "2026-11-20", "frontmatter")])
-    bad = doc("bad.md", markers=[Marker("review_by", "invalid: soon", "frontmatter")])
+    bad = doc("bad.md", markers=[Marker("review_by", "soon", "frontmatter", valid=False)])
     findings = reviews_expired({d.key: d for d in (due, not_yet, today, bad)}, NOW)
     assert [(f.doc.path, f.severity.name) for f in findings] == [("due.md", "warning"), ("bad.md", "note")]
     assert findings[0].evidence["days_overdue"] == 80

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 from .. import __version__ as docaudit_version
+from .. import ruleset
 from ..audit import AuditResult
 from ..records import Finding
 from ..rules import RULE_HELP, RULES
@@ -61,6 +62,8 @@ def build(result: AuditResult, now: datetime) -> dict:
                             {
                                 "id": rule,
                                 "shortDescription": {"text": RULE_HELP[rule]},
+                                "fullDescription": {"text": ruleset.get(rule).when},
+                                "help": {"text": ruleset.get(rule).action.format(other="the current doc")},
                                 "defaultConfiguration": {"level": LEVEL[severity.name]},
                             }
                             for rule, severity in RULES.items()

@@ -1,0 +1,5 @@
+"""`python -m docaudit` runs the CLI."""
+
+from .cli import main
+
+main()
