@@ -1,8 +1,13 @@
 """Connectors turn a source into `Doc` records. One module per source.
 
-A connector is a module (or any object) with a ``KIND`` string and a generator
+A connector is a module (or any object) that fits `Connector`: a ``KIND`` string and a generator
 
     crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone | Touched]
+
+and, optionally, ``space_for(target)`` (the name its docs are filed under; default: the target itself)
+and ``SETTINGS``, a dataclass of its settings: its ``[KIND]`` table in docaudit.toml is checked against
+it like the built-in sections (unknown keys and wrong types name the line) and reaches the connector as
+``config.section(KIND)``.
 
 It reads ``state.cursor`` (what it saved after the last complete crawl), ``state.known``
 (doc id -> content hash already indexed), ``state.versions`` (doc id -> the change stamp the
@@ -12,15 +17,17 @@ A doc it does not yield stays as indexed; only ``Gone`` removes.
 The caller stores that cursor only once the crawl has been fully indexed, so a crawl that
 dies midway is simply redone from the old cursor.
 
-Third-party connectors register under the ``docaudit.connectors`` entry-point group.
+Every connector, the built-in ones included, registers under the ``docaudit.connectors`` entry-point
+group (see pyproject.toml); a checkout that was never installed still finds the built-ins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Protocol
 
 from docaudit.errors import DocauditError
 
@@ -39,16 +46,41 @@ class CrawlState:
     space: str = ""  # the space the caller files the docs under, when it is not the connector's default
 
 
+class Connector(Protocol):
+    KIND: str
+
+    def crawl(self, target: str, config: Any, state: CrawlState) -> Iterator[Any]: ...
+
+
+def _registered() -> dict[str, Any]:
+    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    for name, module in BUILTIN.items():  # an uninstalled checkout has no entry points of its own
+        found.setdefault(name, module)
+    return found
+
+
 def available() -> list[str]:
-    names = set(BUILTIN)
-    names.update(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
-    return sorted(names)
+    return sorted(_registered())
 
 
-def get(kind: str) -> Any:
-    if kind in BUILTIN:
-        return import_module(BUILTIN[kind])
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == kind:
-            return ep.load()
-    raise DocauditError(f"unknown source '{kind}': available are {', '.join(available())}")
+def get(kind: str) -> Connector:
+    entry = _registered().get(kind)
+    if entry is None:
+        raise DocauditError(f"unknown source '{kind}': available are {', '.join(available())}")
+    try:
+        return import_module(entry) if isinstance(entry, str) else entry.load()
+    except ImportError as exc:
+        raise DocauditError(f"source '{kind}' could not be loaded: {exc}") from None
+
+
+def settings_type(section: str) -> type | None:
+    """The settings dataclass of the connector that owns a config section, if one does.
+
+    Only called for a section config does not know, so config loading imports no connector otherwise.
+    """
+    if section not in _registered():
+        return None
+    try:
+        return getattr(get(section), "SETTINGS", None)
+    except DocauditError:
+        return None

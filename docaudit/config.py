@@ -169,7 +169,21 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     gdrive: DriveSettings = field(default_factory=DriveSettings)
     markers: MarkerSettings = field(default_factory=MarkerSettings)
+    plugins: dict[str, object] = field(default_factory=dict)  # a third-party connector's section -> its settings
     source: str = ""  # where the config was read from
+
+    def section(self, name: str) -> object:
+        """A settings section by name: a built-in one, or an installed connector's (its defaults if unset)."""
+        if name in SECTIONS:
+            return getattr(self, name)
+        if name not in self.plugins:
+            from connectors import settings_type
+
+            kind = settings_type(name)
+            if kind is None:
+                raise KeyError(name)
+            self.plugins[name] = kind()
+        return self.plugins[name]
 
     def max_age_for(self, path: str) -> int:
         """The longest matching `age_policy` prefix wins, else `max_age_days`, else the default."""
@@ -258,9 +272,18 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             section = getattr(target, key)
             _fill(section, {f.name: f.type for f in fields(section)}, value, source, text, f"{key}.")
             continue
-        if key not in types or key == "source":
+        if not prefix and isinstance(value, dict) and key not in types and isinstance(target, Config):
+            from connectors import settings_type  # only now: config loading imports no connector otherwise
+
+            kind = settings_type(key)
+            if kind is not None:
+                section = kind()
+                _fill(section, {f.name: f.type for f in fields(section)}, value, source, text, f"{key}.")
+                target.plugins[key] = section
+                continue
+        if key not in types or key in ("source", "plugins"):
             raise InputError(source, _line_of(text, key, prefix.rstrip(".")), f"unknown setting '{prefix}{key}'")
-        expected = types[key]
+        expected = _type_name(types[key])
         ok = {
             "bool": isinstance(value, bool),
             "int": isinstance(value, int) and not isinstance(value, bool),
@@ -273,12 +296,19 @@ def _fill(target: object, types: dict[str, str], data: dict, source: str, text: 
             "dict[str, str]": isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
             "dict[str, list[str]]": isinstance(value, dict)
             and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()),
-        }[expected]
+        }.get(expected, isinstance(types[key], type) and isinstance(value, types[key]))
         if not ok:
             raise InputError(
                 source, _line_of(text, key, prefix.rstrip(".")), f"'{prefix}{key}' must be {_describe(expected)}"
             )
         setattr(target, key, float(value) if expected == "float" else value)
+
+
+def _type_name(kind: object) -> str:
+    """A field's type as written ("list[str]"), whether annotations are strings (PEP 563) or not."""
+    if isinstance(kind, str):
+        return kind
+    return kind.__name__ if isinstance(kind, type) else str(kind)
 
 
 def _describe(type_name: str) -> str:
@@ -292,7 +322,7 @@ def _describe(type_name: str) -> str:
         "dict[str, int]": "a table of path prefix = days",
         "dict[str, str]": "a table of strings",
         "dict[str, list[str]]": "a table of lists of strings",
-    }[type_name]
+    }.get(type_name, f"of type {type_name}")
 
 
 def _line_of(text: str, key: str, section: str = "") -> int | None:

@@ -37,3 +37,82 @@ def test_third_party_connector_loads_from_the_entry_point_group(tmp_path, monkey
 def test_unknown_connector_names_the_available_ones():
     with pytest.raises(DocauditError, match="unknown source 'nope': available are gdrive, git, notion$"):
         connectors.get("nope")
+
+
+WIKI = """
+from dataclasses import dataclass
+
+from docaudit.records import Doc, Owner
+
+KIND = "wiki"
+
+
+@dataclass
+class Settings:
+    base_url: str = "https://wiki.example.com"
+    pages: int = 2
+
+
+SETTINGS = Settings
+
+
+def space_for(target):
+    return f"wiki-{target}"
+
+
+def crawl(target, config, state):
+    settings = config.section("wiki")
+    state.next_cursor = {"seen": settings.pages}
+    for n in range(settings.pages):
+        yield Doc(KIND, state.space, f"p{n}", f"Wiki page {n}", f"Page {n} of {settings.base_url} says deploys happen on day {n}.",
+                  owner=Owner("Wiki Admin", "wiki@example.com"))
+"""
+
+
+@pytest.fixture
+def wiki_installed(tmp_path, monkeypatch):
+    """A tiny third-party connector, installed the way pip would: a module and its dist-info."""
+    (tmp_path / "wiki_plugin.py").write_text(WIKI)
+    dist = tmp_path / "wiki_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wiki-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[docaudit.connectors]\nwiki = wiki_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "wiki_plugin", raising=False)
+    return tmp_path
+
+
+def test_a_third_party_connector_declares_its_section_which_config_checks(wiki_installed, tmp_path):
+    from docaudit.config import load_config
+    from docaudit.errors import InputError
+
+    path = tmp_path / "docaudit.toml"
+    path.write_text('top_k = 4\n\n[wiki]\nbase_url = "https://kb.acme.test"\npages = 3\n')
+    config = load_config(path)
+    assert (config.section("wiki").base_url, config.section("wiki").pages) == ("https://kb.acme.test", 3)
+    path.write_text('[wiki]\nbase_url = "x"\npages = "three"\n')
+    with pytest.raises(InputError, match=r"docaudit.toml:3: 'wiki.pages' must be a whole number"):
+        load_config(path)
+    path.write_text("[wiki]\ncolour = 'blue'\n")
+    with pytest.raises(InputError, match=r"docaudit.toml:2: unknown setting 'wiki.colour'"):
+        load_config(path)
+    path.write_text("[confluence]\nspace = 'x'\n")  # no connector owns it
+    with pytest.raises(InputError, match=r"unknown setting 'confluence'"):
+        load_config(path)
+
+
+def test_a_third_party_connector_crawls_and_audits_end_to_end(wiki_installed, tmp_path, embedder):
+    from conftest import NOW
+
+    from docaudit.audit import audit, crawl
+    from docaudit.config import load_config
+    from docaudit.index import Index
+
+    (tmp_path / "docaudit.toml").write_text(f'index = "{tmp_path / "idx"}"\n[wiki]\npages = 3\n')
+    config = load_config(tmp_path / "docaudit.toml")
+    index = Index(config, embedder)
+    stats = crawl(index, "wiki", "kb", config)
+    assert (stats.space, stats.added, stats.in_index) == ("wiki-kb", 3, 3)
+    assert index.cursor("wiki", "wiki-kb") == {"seen": 3}
+    result = audit(index, config, NOW)
+    assert sorted(d.key for d in result.docs.values()) == [f"wiki:wiki-kb:p{n}" for n in range(3)]
