@@ -15,10 +15,11 @@ from .config import Config
 from .currency import Currency, assess
 from .duplicates import find_duplicates
 from .errors import DocauditError
-from .index import CrawlStats, Index
+from .index import CrawlStats, Embedder, Index
 from .locate import find_line
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Hit, Probe
+from .retrievers import BUILTIN, CollectionRetriever, DocMapper, Outside, UserRetriever, hits_for
 from .rules import Ranking, evaluate
 from .suppress import Ack, suppressions
 
@@ -86,6 +87,8 @@ class AuditResult:
     suppressed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why (ignore marker, ack)
     hidden: dict[str, int] = field(default_factory=dict)  # why findings were left out of `findings` -> how many
     acknowledged: list[Finding] = field(default_factory=list)  # the suppressed findings themselves, for reports
+    retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
+    outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k."""
@@ -116,23 +119,74 @@ def audit(
     if probes is None:
         probes = generate_probes(docs.values(), config.probes_per_doc)
     expectations = resolve_expectations(probes, docs)
-    results = index.search([p.query for p in probes], max(SEARCH_WINDOW, top_k * 5))
-    rankings = []
-    for probe, chunk_hits in zip(probes, results):
-        hits = [Hit(probe.id, h.doc_key, h.chunk, rank, h.score, h.text) for rank, h in enumerate(chunk_hits, 1)]
-        rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
     duplicates = find_duplicates({k: d.minhash for k, d in docs.items()}, config.duplicate_similarity)
-    verdicts = None
-    if config.nli_model:
-        from .nli import NLI, candidate_pairs
+    runs = retrieval_runs(index, config, docs, probes, top_k)
+    by_fingerprint: dict[str, Finding] = {}
+    holds: dict[str, list[str]] = {}
+    first_rankings: list[Ranking] = []
+    outside: dict[str, Outside] = {}
+    for name, rankings, outside_of_run in runs:
+        first_rankings = first_rankings or rankings
+        if outside_of_run is not None:
+            outside[name] = outside_of_run
+        verdicts = None
+        if config.nli_model:
+            from .nli import NLI, candidate_pairs
 
-        verdicts = NLI(config.nli_model).judge(candidate_pairs(rankings))
-    findings = evaluate(rankings, docs, currency, expectations, now, duplicates, verdicts, config.nli_threshold)
+            verdicts = NLI(config.nli_model).judge(candidate_pairs(rankings))
+        for finding in evaluate(
+            rankings, docs, currency, expectations, now, duplicates, verdicts, config.nli_threshold
+        ):
+            by_fingerprint.setdefault(finding.fingerprint, finding)
+            holds.setdefault(finding.fingerprint, []).append(name)
+    names = [name for name, _, _ in runs]
+    findings = list(by_fingerprint.values())
+    if len(runs) > 1:  # which retrievers each finding holds under; robust findings first
+        for finding in findings:
+            finding.evidence["retrievers"] = holds[finding.fingerprint]
+        findings.sort(key=lambda f: (-f.severity, -len(holds[f.fingerprint]), f.rule, f.doc.path or f.doc.id))
     why = suppressions(findings, acks, now)
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}
     acknowledged = [f for f in findings if f.fingerprint in why]
-    return AuditResult(kept, docs, currency, probes, rankings, why, hidden, acknowledged)
+    return AuditResult(kept, docs, currency, probes, first_rankings, why, hidden, acknowledged, names, outside)
+
+
+def retrieval_runs(
+    index: Index, config: Config, docs: dict[str, Doc], probes: list[Probe], top_k: int
+) -> list[tuple[str, list[Ranking], Outside | None]]:
+    """(retriever name, rankings, passages from outside the sources) for each retrieval under audit."""
+    window = max(SEARCH_WINDOW, top_k * 5)
+    specs = list(config.retrieval.retrievers) or ([] if config.retrieval.collection else [BUILTIN])
+    runs = []
+    mapper = None
+    for spec in specs:
+        if spec == BUILTIN:
+            results = index.search([p.query for p in probes], window)
+            rankings = []
+            for probe, chunk_hits in zip(probes, results):
+                hits = [Hit(probe.id, h.doc_key, h.chunk, r, h.score, h.text) for r, h in enumerate(chunk_hits, 1)]
+                rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
+            runs.append((BUILTIN, rankings, None))
+            continue
+        mapper = DocMapper(docs, index.chunk_texts())
+        retriever = UserRetriever(spec)
+        answers = (retriever.retrieve(p.query, top_k) for p in probes)
+        # The user's own scores are on their own scale: their top-k is what their RAG passes on.
+        rankings = [
+            Ranking.from_hits(p, h, top_k, float("-inf")) for p, h in zip(probes, hits_for(probes, answers, mapper))
+        ]
+        runs.append((spec, rankings, mapper.outside))
+    if config.retrieval.collection:
+        mapper = DocMapper(docs, index.chunk_texts())
+        embedder = Embedder(config.retrieval.embedding) if config.retrieval.embedding else index.embedder
+        collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
+        answers = collection.retrieve_many([p.query for p in probes], window)
+        rankings = [
+            Ranking.from_hits(p, h, top_k, config.min_score) for p, h in zip(probes, hits_for(probes, answers, mapper))
+        ]
+        runs.append((collection.name, rankings, mapper.outside))
+    return runs
 
 
 def gate(

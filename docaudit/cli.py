@@ -89,6 +89,11 @@ def index_options(func: Callable) -> Callable:
         *args: Any, config_path: str | None, index_dir: str | None, chroma_url: str | None, **kwargs: Any
     ) -> Any:
         config = load_config(config_path)
+        meta = click.get_current_context().meta
+        if meta.get("docaudit.retrievers"):
+            config.retrieval.retrievers = meta["docaudit.retrievers"]
+        if meta.get("docaudit.collection"):
+            config.retrieval.collection = meta["docaudit.collection"]
         if index_dir:
             config.index = index_dir
         if chroma_url:
@@ -211,6 +216,20 @@ def probe_options(func: Callable) -> Callable:
         show_default=True,
         help="Acknowledgements file; acknowledged findings are suppressed until their date.",
     )
+    @click.option(
+        "--retriever",
+        "retriever_specs",
+        multiple=True,
+        metavar="MODULE:NAME",
+        help="Audit your own retriever (MODULE:NAME or file.py:NAME); repeat to compare several, "
+        "'docaudit' naming docaudit's own index.",
+    )
+    @click.option(
+        "--collection",
+        "collection_name",
+        metavar="NAME",
+        help="Audit an existing Chroma collection another pipeline built (in --index or --chroma-url).",
+    )
     @now_option
     @functools.wraps(func)
     def wrapper(
@@ -219,9 +238,15 @@ def probe_options(func: Callable) -> Callable:
         log_path: str | None,
         top_k: int | None,
         acks_path: str,
+        retriever_specs: tuple[str, ...],
+        collection_name: str | None,
         now_text: str | None,
         **kwargs: Any,
     ) -> Any:
+        # The config is read by index_options, inside this wrapper: leave the choice where it looks.
+        meta = click.get_current_context().meta
+        meta["docaudit.retrievers"] = list(retriever_specs)
+        meta["docaudit.collection"] = collection_name
         from .probes import load_probes_yaml, load_query_log
         from .suppress import load_acks
 

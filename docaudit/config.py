@@ -109,8 +109,25 @@ class MarkerSettings:
     owner_field: str = "author"  # a header or frontmatter field naming the owner, after `owner`
 
 
+@dataclass
+class RetrievalSettings:
+    """`[retrieval]`: the retrieval under audit, when it is not docaudit's own index."""
+
+    # Retrievers to audit instead of docaudit's own index: "MODULE:NAME" or "path/to/file.py:NAME";
+    # "docaudit" names docaudit's own. With several, each finding says under which it holds.
+    retrievers: list[str] = field(default_factory=list)
+    collection: str = ""  # an existing Chroma collection another pipeline built, in the same Chroma
+    embedding: str = ""  # the sentence-transformers model (folder or cached name) that built it; default: the index's
+
+
 API_VERSIONS = ("2022-06-28", "2025-09-03")
-SECTIONS = {"notion": NotionSettings, "gdrive": DriveSettings, "smtp": SmtpSettings, "markers": MarkerSettings}
+SECTIONS = {
+    "notion": NotionSettings,
+    "gdrive": DriveSettings,
+    "smtp": SmtpSettings,
+    "markers": MarkerSettings,
+    "retrieval": RetrievalSettings,
+}
 
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -169,6 +186,7 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     gdrive: DriveSettings = field(default_factory=DriveSettings)
     markers: MarkerSettings = field(default_factory=MarkerSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     plugins: dict[str, object] = field(default_factory=dict)  # a third-party connector's section -> its settings
     source: str = ""  # where the config was read from
 

@@ -576,6 +576,19 @@ class Index:
                 orphans.append(chunk_id)
         self._delete_chunks(orphans)
 
+    def client(self) -> Any:
+        return self._connect()
+
+    def chunk_texts(self) -> dict[str, list[str]]:
+        """Doc key -> the text of its live chunks, to map passages another retriever returns to docs."""
+        live = {key: meta["content_hash"] for key, meta in self.records().items()}
+        got = self._collection("chunks").get(include=["metadatas", "documents"])
+        texts: dict[str, list[str]] = {}
+        for meta, text in zip(got["metadatas"], got["documents"]):
+            if meta and live.get(meta.get("doc_key")) == meta.get("content_hash") and text:
+                texts.setdefault(meta["doc_key"], []).append(text)
+        return texts
+
     def chunk_count(self) -> int:
         return self._collection("chunks").count()
 

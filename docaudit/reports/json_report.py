@@ -28,6 +28,11 @@ def build(result: AuditResult, now: datetime) -> dict:
             "findings": len(result.findings),
             "by_severity": dict(sorted(severities.items())),
             "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
+            "retrievers": result.retrievers,
+            "outside": {
+                name: {"count": o.count, "ambiguous": o.ambiguous, "examples": o.examples}
+                for name, o in result.outside.items()
+            },
         },
         "findings": [f.to_dict() for f in result.findings],
         "acknowledged": [{**f.to_dict(), "why": result.suppressed.get(f.fingerprint, "")} for f in result.acknowledged],

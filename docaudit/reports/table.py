@@ -39,7 +39,7 @@ def render(result: AuditResult, now: datetime) -> str:
                 finding.rule,
                 Text(terminal(doc.path or doc.title)),
                 Text(terminal(doc.owner.label()) if doc.owner else "-"),
-                Text(terminal(finding.message)),
+                Text(terminal(finding.message + _holds(finding, result.retrievers))),
             )
         parts.append(table)
     counts = Counter(f.severity.name for f in result.findings)
@@ -47,7 +47,22 @@ def render(result: AuditResult, now: datetime) -> str:
     summary = ", ".join(tally) if tally else "no findings"
     parts.append(f"{summary} ({len(result.docs)} docs, {len(result.probes)} probes)")
     parts += [f"{count} more not shown: {why}" for why, count in result.hidden.items() if count]
+    for name, outside in result.outside.items():
+        if outside.count:
+            parts.append(
+                terminal(f"{outside.count} passages {name} retrieved are from outside the audited sources")
+                + (f" ({outside.ambiguous} of them in several crawled docs at once)" if outside.ambiguous else "")
+            )
+    if len(result.retrievers) > 1:
+        parts.append(terminal("retrieval audited: " + ", ".join(result.retrievers)))
     return to_text(*parts)
+
+
+def _holds(finding: object, retrievers: list[str]) -> str:
+    holds = getattr(finding, "evidence", {}).get("retrievers")
+    if not holds or len(retrievers) < 2:
+        return ""
+    return f" [holds under {len(holds)} of {len(retrievers)}: {', '.join(holds)}]"
 
 
 class _Null:
