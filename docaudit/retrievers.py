@@ -141,6 +141,9 @@ class DocMapper:
                     self.by_name.setdefault(_norm_name(name), key)
         self.paths = sorted(((d.path, k) for k, d in docs.items() if d.path), key=lambda p: -len(p[0]))
         self.chunks: list[tuple[str, str]] = [(key, _norm_text(t)) for key, texts in chunk_texts.items() for t in texts]
+        self.chunks_of: dict[str, list[str]] = defaultdict(list)
+        for key, chunk in self.chunks:
+            self.chunks_of[key].append(chunk)
         self.shingle_docs: dict[str, set[str]] = defaultdict(set)
         for key, texts in chunk_texts.items():
             for text in texts:
@@ -184,28 +187,35 @@ class DocMapper:
         return None
 
     def _by_text(self, text: str) -> str | None:
+        """The one doc whose text contains the passage, else the one doc holding most of its shingles."""
         norm = _norm_text(text)
+        grams = shingles(text)
         if not norm:
             return None
-        holders = {key for key, chunk in self.chunks if norm in chunk}
+        if not grams:  # a passage of one or two words: only a scan can place it
+            return self._unique({key for key, chunk in self.chunks if norm in chunk})
+        counts: Counter[str] = Counter()
+        for gram in grams:
+            counts.update(self.shingle_docs.get(gram, ()))
+        if not counts:
+            return None
+        complete = [key for key, n in counts.items() if n == len(grams)]
+        if complete:  # every shingle in these docs: is the passage itself in one of their chunks?
+            holders = {key for key in complete if any(norm in chunk for chunk in self.chunks_of[key])}
+            if holders:
+                return self._unique(holders)
+        (best, hits), *rest = counts.most_common(2)
+        if hits / len(grams) < CONTAINMENT:
+            return None
+        if rest and rest[0][1] == hits:  # the same share in two docs: copies or versions, cannot tell
+            self.outside.ambiguous += 1
+            return None
+        return best
+
+    def _unique(self, holders: set[str]) -> str | None:
         if len(holders) == 1:
             return holders.pop()
         if len(holders) > 1:
-            self.outside.ambiguous += 1
-            return None
-        grams = shingles(text)
-        if not grams:
-            return None
-        counts: Counter[str] = Counter()
-        for gram in grams:
-            for key in self.shingle_docs.get(gram, ()):
-                counts[key] += 1
-        if not counts:
-            return None
-        (best, hits), *rest = counts.most_common(2) + [("", 0)]
-        if hits / len(grams) >= CONTAINMENT and (not rest or rest[0][1] < hits):
-            return best
-        if hits / len(grams) >= CONTAINMENT:
             self.outside.ambiguous += 1
         return None
 
