@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from .locate import find_line
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Hit, Probe
 from .retrievers import BUILTIN, CollectionRetriever, DocMapper, Outside, UserRetriever, hits_for
-from .rules import Ranking, evaluate
+from .rules import ConflictsSeen, Ranking, collect_conflicts, evaluate
 from .suppress import Ack, suppressions
 
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked
@@ -106,6 +108,7 @@ def audit(
     probes: list[Probe] | None = None,
     top_k: int | None = None,
     acks: Sequence[Ack] = (),
+    progress: Any = None,
 ) -> AuditResult:
     """Probe the index and apply the rules. Generated probes stand in when none are given.
 
@@ -117,26 +120,36 @@ def audit(
         raise index.empty_error()
     currency = assess(docs, vectors, config, now)
     if probes is None:
-        probes = generate_probes(docs.values(), config.probes_per_doc)
+        chosen = sorted(docs.values(), key=lambda d: d.key)
+        if config.sample and len(chosen) > config.sample:  # spread evenly: every part of the workspace is seen
+            step = len(chosen) / config.sample
+            chosen = [chosen[int(i * step)] for i in range(config.sample)]
+        probes = generate_probes(chosen, config.probes_per_doc)
     expectations = resolve_expectations(probes, docs)
     duplicates = find_duplicates({k: d.minhash for k, d in docs.items()}, config.duplicate_similarity)
-    runs = retrieval_runs(index, config, docs, probes, top_k)
+    runs = retrieval_runs(index, config, docs, probes, top_k, progress)
     by_fingerprint: dict[str, Finding] = {}
     holds: dict[str, list[str]] = {}
     first_rankings: list[Ranking] = []
     outside: dict[str, Outside] = {}
-    for name, rankings, outside_of_run in runs:
+    for name, batches, outside_of_run in runs:
+        # Batch by batch: conflicts are collected while the passages are at hand, then the passages go,
+        # so an audit of 150,000 probes holds one batch of chunk texts at a time.
+        rankings: list[Ranking] = []
+        seen: ConflictsSeen = defaultdict(dict)
+        for batch in batches:
+            verdicts = None
+            if config.nli_model:
+                from .nli import NLI, candidate_pairs
+
+                verdicts = NLI(config.nli_model).judge(candidate_pairs(batch))
+            collect_conflicts(batch, docs, currency, seen, verdicts, config.nli_threshold)
+            rankings += [ranking.without_passages() for ranking in batch]
         first_rankings = first_rankings or rankings
         if outside_of_run is not None:
             outside[name] = outside_of_run
-        verdicts = None
-        if config.nli_model:
-            from .nli import NLI, candidate_pairs
-
-            verdicts = NLI(config.nli_model).judge(candidate_pairs(rankings))
-        for finding in evaluate(
-            rankings, docs, currency, expectations, now, duplicates, verdicts, config.nli_threshold
-        ):
+        found = evaluate(rankings, docs, currency, expectations, now, duplicates, None, config.nli_threshold, seen)
+        for finding in found:
             by_fingerprint.setdefault(finding.fingerprint, finding)
             holds.setdefault(finding.fingerprint, []).append(name)
     names = [name for name, _, _ in runs]
@@ -153,40 +166,64 @@ def audit(
 
 
 def retrieval_runs(
-    index: Index, config: Config, docs: dict[str, Doc], probes: list[Probe], top_k: int
-) -> list[tuple[str, list[Ranking], Outside | None]]:
-    """(retriever name, rankings, passages from outside the sources) for each retrieval under audit."""
+    index: Index, config: Config, docs: dict[str, Doc], probes: list[Probe], top_k: int, progress: Any = None
+) -> list[tuple[str, Iterator[list[Ranking]], Outside | None]]:
+    """(retriever name, rankings batch by batch, passages from outside the sources) for each retrieval
+    under audit. Batches are produced lazily, as the audit consumes them."""
     window = max(SEARCH_WINDOW, top_k * 5)
     specs = list(config.retrieval.retrievers) or ([] if config.retrieval.collection else [BUILTIN])
-    runs = []
-    mapper = None
+    runs: list[tuple[str, Iterator[list[Ranking]], Outside | None]] = []
     for spec in specs:
         if spec == BUILTIN:
-            results = index.search([p.query for p in probes], window)
-            rankings = []
-            for probe, chunk_hits in zip(probes, results):
-                hits = [Hit(probe.id, h.doc_key, h.chunk, r, h.score, h.text) for r, h in enumerate(chunk_hits, 1)]
-                rankings.append(Ranking.from_hits(probe, hits, top_k, config.min_score))
-            runs.append((BUILTIN, rankings, None))
+            runs.append((BUILTIN, _own_batches(index, probes, window, top_k, config.min_score, progress), None))
             continue
         mapper = DocMapper(docs, index.chunk_texts())
         retriever = UserRetriever(spec)
-        answers = (retriever.retrieve(p.query, top_k) for p in probes)
         # The user's own scores are on their own scale: their top-k is what their RAG passes on.
-        rankings = [
-            Ranking.from_hits(p, h, top_k, float("-inf")) for p, h in zip(probes, hits_for(probes, answers, mapper))
-        ]
-        runs.append((spec, rankings, mapper.outside))
+        runs.append(
+            (spec, _mapped_batches(probes, _one_by_one(retriever, top_k), mapper, top_k, float("-inf")), mapper.outside)
+        )
     if config.retrieval.collection:
         mapper = DocMapper(docs, index.chunk_texts())
         embedder = Embedder(config.retrieval.embedding) if config.retrieval.embedding else index.embedder
         collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
-        answers = collection.retrieve_many([p.query for p in probes], window)
-        rankings = [
-            Ranking.from_hits(p, h, top_k, config.min_score) for p, h in zip(probes, hits_for(probes, answers, mapper))
-        ]
-        runs.append((collection.name, rankings, mapper.outside))
+        search = functools.partial(collection.retrieve_many, top_k=window)
+        runs.append((collection.name, _mapped_batches(probes, search, mapper, top_k, config.min_score), mapper.outside))
     return runs
+
+
+def _one_by_one(retriever: UserRetriever, top_k: int) -> Callable[[list[str]], list[list]]:
+    return lambda queries: [retriever.retrieve(query, top_k) for query in queries]
+
+
+PROBE_BATCH = 512  # probes embedded and searched at once: bounded memory, few calls
+
+
+def _own_batches(
+    index: Index, probes: list[Probe], window: int, top_k: int, min_score: float, progress: Any
+) -> Iterator[list[Ranking]]:
+    task = progress.add_task("Probing", total=len(probes)) if progress is not None else None
+    live = index.live_hashes()
+    for start in range(0, len(probes), PROBE_BATCH):
+        batch = probes[start : start + PROBE_BATCH]
+        # Texts only for what a RAG app would pass on: the rest is ranks and scores.
+        results = index.search([p.query for p in batch], window, with_text=top_k, live=live)
+        rankings = []
+        for probe, chunk_hits in zip(batch, results):
+            hits = [Hit(probe.id, h.doc_key, h.chunk, r, h.score, h.text) for r, h in enumerate(chunk_hits, 1)]
+            rankings.append(Ranking.from_hits(probe, hits, top_k, min_score))
+        if task is not None:
+            progress.advance(task, len(batch))
+        yield rankings
+
+
+def _mapped_batches(
+    probes: list[Probe], retrieve: Callable[[list[str]], list[list]], mapper: DocMapper, top_k: int, min_score: float
+) -> Iterator[list[Ranking]]:
+    for start in range(0, len(probes), PROBE_BATCH):
+        batch = probes[start : start + PROBE_BATCH]
+        answers = retrieve([p.query for p in batch])
+        yield [Ranking.from_hits(p, h, top_k, min_score) for p, h in zip(batch, hits_for(batch, answers, mapper))]
 
 
 def gate(
@@ -209,9 +246,7 @@ def gate(
     root_path = Path(root).resolve()
     changed = _changed_files(root_path, changed_since) if changed_since else None  # a bad ref fails before the work
     stats = crawl(index, "git", root, config, progress)
-    if progress:
-        progress.add_task("Probing", total=None)
-    result = audit(index, config, now, probes, top_k, acks)
+    result = audit(index, config, now, probes, top_k, acks, progress)
     prefix = _repo_prefix(root_path)
     own_space = stats.space
     for finding in result.findings:

@@ -94,6 +94,10 @@ def index_options(func: Callable) -> Callable:
             config.retrieval.retrievers = meta["docaudit.retrievers"]
         if meta.get("docaudit.collection"):
             config.retrieval.collection = meta["docaudit.collection"]
+        if meta.get("docaudit.probes_per_doc") is not None:
+            config.probes_per_doc = meta["docaudit.probes_per_doc"]
+        if meta.get("docaudit.sample"):
+            config.sample = meta["docaudit.sample"]
         if index_dir:
             config.index = index_dir
         if chroma_url:
@@ -217,6 +221,16 @@ def probe_options(func: Callable) -> Callable:
         help="Acknowledgements file; acknowledged findings are suppressed until their date.",
     )
     @click.option(
+        "--probes-per-doc",
+        type=click.IntRange(0, 50),
+        help="Generated probes: the title plus at most this many headings per doc (default from config: 3).",
+    )
+    @click.option(
+        "--sample",
+        type=click.IntRange(1, None),
+        help="Generate probes from only this many docs, spread evenly: a quick first look at a huge workspace.",
+    )
+    @click.option(
         "--retriever",
         "retriever_specs",
         multiple=True,
@@ -238,6 +252,8 @@ def probe_options(func: Callable) -> Callable:
         log_path: str | None,
         top_k: int | None,
         acks_path: str,
+        probes_per_doc: int | None,
+        sample: int | None,
         retriever_specs: tuple[str, ...],
         collection_name: str | None,
         now_text: str | None,
@@ -247,6 +263,8 @@ def probe_options(func: Callable) -> Callable:
         meta = click.get_current_context().meta
         meta["docaudit.retrievers"] = list(retriever_specs)
         meta["docaudit.collection"] = collection_name
+        meta["docaudit.probes_per_doc"] = probes_per_doc
+        meta["docaudit.sample"] = sample
         from .probes import load_probes_yaml, load_query_log
         from .suppress import load_acks
 
@@ -329,8 +347,7 @@ def audit(probes: Any, top_k: int | None, acks: Any, now: datetime, quiet: bool,
     from .audit import audit as run_audit
 
     with _progress(quiet) as progress:
-        progress.add_task("Probing", total=None)
-        return run_audit(_index(config), config, now, probes, top_k, acks), now
+        return run_audit(_index(config), config, now, probes, top_k, acks, progress), now
 
 
 @cli.command()

@@ -177,6 +177,7 @@ class Config:
     mass_edit_min_files: int = 10
     mass_edit_fraction: float = 0.25
     probes_per_doc: int = 3  # generated probes: the title plus this many headings, at most
+    sample: int = 0  # generated probes from at most this many docs, spread evenly: a first look at a huge workspace
     # One person across sources: canonical email = [other emails, names, source ids such as "notion:<user id>"].
     aliases: dict[str, list[str]] = field(default_factory=dict)
     # Who gets the digest items of unowned docs: "source" or "source:path prefix" = email; the longest match wins.

@@ -234,30 +234,58 @@ class Index:
         got = self._collection("docs").get(limit=1, include=["metadatas"])
         return (got["metadatas"][0] or {}).get("model") if got["ids"] else None
 
-    def search(self, queries: list[str], n_results: int) -> list[list[ChunkHit]]:
-        """Top chunks per query, best first, skipping chunks no doc record vouches for."""
+    def search(
+        self, queries: list[str], n_results: int, with_text: int | None = None, live: dict[str, str] | None = None
+    ) -> list[list[ChunkHit]]:
+        """Top chunks per query, best first, skipping chunks no doc record vouches for.
+
+        Only ids and distances come back from the query (a chunk id names its doc and content hash);
+        the text is fetched for the first `with_text` hits of each query (default: all). `live` is
+        `live_hashes()` when the caller searches in batches and has it already.
+        """
         if not queries:
             return []
-        in_use = self.model_in_use()
-        if in_use is None:
-            raise self.empty_error()
-        if in_use != self.embedder.name:
-            raise DocauditError(f"the index was built with model '{in_use}', not '{self.embedder.name}': crawl again")
         chunks = self._collection("chunks")
+        if live is None:
+            live = self.live_hashes()
         n = min(n_results, chunks.count())
         if n == 0:
             return [[] for _ in queries]
-        live = {key: meta["content_hash"] for key, meta in self.records().items()}
         vectors = self.embedder.encode(queries)
-        result = chunks.query(query_embeddings=vectors, n_results=n, include=["metadatas", "distances", "documents"])
-        out = []
-        for metas, distances, texts in zip(result["metadatas"], result["distances"], result["documents"]):
+        result = chunks.query(query_embeddings=vectors, n_results=n, include=["distances"])
+        found: list[list[tuple[str, str, int, float]]] = []
+        wanted: set[str] = set()
+        limit = n if with_text is None else with_text
+        for ids, distances in zip(result["ids"], result["distances"]):
             hits = []
-            for meta, distance, text in zip(metas, distances, texts):
-                if meta and live.get(meta.get("doc_key")) == meta.get("content_hash"):
-                    hits.append(ChunkHit(meta["doc_key"], int(meta["chunk"]), round(1.0 - float(distance), 4), text))
-            out.append(hits)
-        return out
+            for chunk_id, distance in zip(ids, distances):
+                rest, _, number = chunk_id.rpartition("#")
+                key, _, short_hash = rest.rpartition("#")
+                if number.isdigit() and live.get(key, "")[:12] == short_hash:
+                    hits.append((chunk_id, key, int(number), round(1.0 - float(distance), 4)))
+            found.append(hits)
+            wanted.update(h[0] for h in hits[:limit])
+        texts: dict[str, str] = {}
+        ids = sorted(wanted)
+        for start in range(0, len(ids), self._max_batch()):
+            got = chunks.get(ids=ids[start : start + self._max_batch()], include=["documents"])
+            texts.update(zip(got["ids"], got["documents"]))
+        return [
+            [ChunkHit(key, number, score, texts.get(cid) or "") for cid, key, number, score in hits] for hits in found
+        ]
+
+    def live_hashes(self) -> dict[str, str]:
+        """Doc key -> content hash of every committed doc; checks the index was built with this model."""
+        records = self.records()
+        if not records:
+            raise self.empty_error()
+        in_use = {meta.get("model") for meta in records.values()}
+        if in_use != {self.embedder.name}:
+            built = sorted(m for m in in_use if m and m != self.embedder.name)
+            raise DocauditError(
+                f"the index was built with model '{built[0] if built else '?'}', not '{self.embedder.name}': crawl again"
+            )
+        return {key: meta["content_hash"] for key, meta in records.items()}
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from . import ruleset, sites
@@ -45,7 +45,8 @@ class Ranking:
         for hit in ordered:
             if hit.doc_key not in ranks:
                 ranks[hit.doc_key] = (hit.rank, hit.score)
-                excerpts[hit.doc_key] = " ".join(hit.text.split())[:EXCERPT_CHARS]
+                if hit.rank <= top_k:  # only what a RAG app would pass on is quoted in evidence
+                    excerpts[hit.doc_key] = " ".join(hit.text.split())[:EXCERPT_CHARS]
         passages = tuple((h.doc_key, h.text) for h in ordered if h.rank <= top_k and h.score >= min_score)
         return cls(probe, ranks, top_k, min_score, excerpts, passages)
 
@@ -53,6 +54,9 @@ class Ranking:
         """In the top-k and similar enough that a RAG app would pass it to the model."""
         rank, score = self.ranks.get(key, (None, 0.0))
         return rank is not None and rank <= self.top_k and score >= self.min_score
+
+    def without_passages(self) -> Ranking:
+        return replace(self, passages=())
 
     def in_top_k(self) -> list[str]:
         return [key for key in self.ranks if self.surfaces(key)]
@@ -74,7 +78,10 @@ def evaluate(
     duplicates: Sequence[DuplicatePair] = (),
     verdicts: Mapping[tuple[str, str], tuple[str, float]] | None = None,
     nli_threshold: float = 0.8,
+    conflicts_seen: ConflictsSeen | None = None,
 ) -> list[Finding]:
+    """Every rule over the rankings. `conflicts_seen`: conflicts already collected batch by batch (the
+    rankings then carry no passages); else they are collected from the rankings' passages here."""
     inversions = rank_inversions(rankings, docs, currency)
     inverted = {f.doc.key for f in inversions}
     findings = [
@@ -85,7 +92,11 @@ def evaluate(
         *reviews_expired(docs, now),
         *unanswered_probes(rankings, docs, expectations),
         *duplicate_copies(duplicates, rankings, docs, currency),
-        *conflicts(rankings, docs, currency, verdicts or {}, nli_threshold),
+        *(
+            conflict_findings(conflicts_seen, docs, currency, _exposure(rankings))
+            if conflicts_seen is not None
+            else conflicts(rankings, docs, currency, verdicts or {}, nli_threshold)
+        ),
     ]
     findings = unowned_folders(version_folder_inversions(findings, docs, currency))
     return sorted(findings, key=lambda f: (-f.severity, f.rule, f.doc.path or f.doc.id))
@@ -343,9 +354,25 @@ def conflicts(
     With NLI verdicts (sentence pair -> label, probability), a confident "entailment" vetoes an
     extracted conflict, and a confident "contradiction" between sentences adds one.
     """
+    by_pair: ConflictsSeen = defaultdict(dict)
+    collect_conflicts(rankings, docs, currency, by_pair, verdicts, nli_threshold)
+    return conflict_findings(by_pair, docs, currency, _exposure(rankings))
+
+
+ConflictsSeen = dict[tuple[str, str], dict[tuple[str, str], dict]]  # doc pair -> sentence pair -> facts, probes
+
+
+def collect_conflicts(
+    rankings: Sequence[Ranking],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+    by_pair: ConflictsSeen,
+    verdicts: Mapping[tuple[str, str], tuple[str, float]] | None = None,
+    nli_threshold: float = 0.8,
+) -> None:
+    """Add the conflicts in these rankings' passages to `by_pair`: an audit feeds it batch by batch and
+    then drops the passages, so memory does not grow with the number of probes."""
     verdicts = verdicts or {}
-    exposure = _exposure(rankings)
-    by_pair: dict[tuple[str, str], dict[tuple[str, str], dict]] = defaultdict(dict)
     for ranking in rankings:
         passages = [(key, text) for key, text in ranking.passages if key in docs]
         for i, (key_a, text_a) in enumerate(passages):
@@ -376,6 +403,11 @@ def conflicts(
                     )
                     if ranking.probe.id not in entry["probes"]:
                         entry["probes"].append(ranking.probe.id)
+
+
+def conflict_findings(
+    by_pair: ConflictsSeen, docs: Mapping[str, Doc], currency: Mapping[str, Currency], exposure: Mapping[str, int]
+) -> list[Finding]:
     findings = []
     for (key_a, key_b), facts in by_pair.items():
         right, why = _likely_right(docs[key_a], docs[key_b], currency, exposure)
