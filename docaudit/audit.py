@@ -185,7 +185,7 @@ def retrieval_runs(
         )
     if config.retrieval.collection:
         mapper = DocMapper(docs, index.chunk_texts())
-        embedder = Embedder(config.retrieval.embedding) if config.retrieval.embedding else index.embedder
+        embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
         collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
         search = functools.partial(collection.retrieve_many, top_k=window)
         runs.append((collection.name, _mapped_batches(probes, search, mapper, top_k, config.min_score), mapper.outside))

@@ -139,6 +139,7 @@ class Config:
     chroma_url: str = ""  # a Chroma server (`chroma run`) instead of the embedded index
     collection: str = "docaudit"
     model: str = ""  # sentence-transformers model path or name; default: bundled all-MiniLM-L6-v2
+    device: str = "auto"  # where to embed: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
     chunk_size: int = 200
     chunk_overlap: int = 30
     top_k: int = 5

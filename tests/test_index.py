@@ -275,3 +275,11 @@ def test_an_index_from_before_cursors_named_their_folder_keeps_working(repo, ind
     index.save_cursor("git", "docs", {"head": "0" * 40})  # as older docaudit saved it: no identity
     stats = crawl(index, "git", str(repo), index.config)
     assert (stats.space, stats.unchanged, stats.added) == ("docs", 5, 0)
+
+
+def test_device_auto_takes_the_accelerator_torch_sees_and_otherwise_the_cpu():
+    import torch
+
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert Embedder.pick_device("auto") == expected
+    assert Embedder.pick_device("cuda:1") == "cuda:1"  # anything else is torch's to judge
