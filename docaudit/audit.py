@@ -66,7 +66,7 @@ def _crawl(
         full=full,
         space=space,
     )
-    stats = index.apply(connector.crawl(target, config, state), progress, existing)
+    stats = index.apply(connector.crawl(target, config, state), progress, existing, scope=f"{kind}:{space}")
     stats.seen += state.unchanged
     stats.unchanged += state.unchanged
     index.save_cursor(kind, space, state.next_cursor)

@@ -341,15 +341,15 @@ class Index:
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _dirty(self) -> bool:
-        return bool(self._collection("state").get(ids=["dirty"], include=[])["ids"])
+    def _dirty(self, scope: str) -> bool:
+        return bool(self._collection("state").get(ids=[f"dirty:{scope}"], include=[])["ids"])
 
-    def _set_dirty(self, dirty: bool) -> None:
+    def _set_dirty(self, scope: str, dirty: bool) -> None:
         state = self._collection("state")
         if dirty:
-            state.upsert(ids=["dirty"], embeddings=[[0.0]], documents=["a crawl is writing"])
+            state.upsert(ids=[f"dirty:{scope}"], embeddings=[[0.0]], documents=["a crawl is writing"])
         else:
-            state.delete(ids=["dirty"])
+            state.delete(ids=[f"dirty:{scope}"])
 
     def cursor(self, source: str, space: str) -> dict | None:
         got = self._collection("state").get(ids=[f"cursor:{source}:{space}"], include=["documents"])
@@ -367,16 +367,19 @@ class Index:
         records: Iterable[Doc | Skipped | Gone | Touched],
         progress: Any = None,
         existing: dict[str, dict] | None = None,
+        scope: str = "",
     ) -> CrawlStats:
         """Index what a connector yields: embed new and changed docs, drop gone ones.
 
         `existing` is `records()` when the caller fetched it already (to tell the connector what is known).
+        `scope` is the `source:space` this crawl writes: its cleanup touches those chunks only, so crawls
+        of other sources into one Chroma server at the same time lose nothing.
         """
         stats = CrawlStats()
         records_by_key = existing if existing is not None else self.records()
         # A crawl that died between a commit and its cleanup left chunks no record vouches for:
         # the flag outlives it, and this crawl sweeps even if nothing changed.
-        unfinished = self._dirty()
+        unfinished = self._dirty(scope)
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
@@ -402,7 +405,7 @@ class Index:
                 self._touch(record, records_by_key.get(record.key), stats)
             elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
                 if not unfinished:
-                    self._set_dirty(True)
+                    self._set_dirty(scope, True)
                     unfinished = True
                 changed.append(record)
                 # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
@@ -410,15 +413,15 @@ class Index:
                     self._embed_batch(changed, records_by_key, stats, progress, embedding)
                     changed = []
         if gone and not unfinished:
-            self._set_dirty(True)
+            self._set_dirty(scope, True)
             unfinished = True
         self._remove(gone, records_by_key)
         stats.removed = len(gone)
         if changed:
             self._embed_batch(changed, records_by_key, stats, progress, embedding)
         if unfinished:
-            self._sweep()
-            self._set_dirty(False)
+            self._sweep(scope)
+            self._set_dirty(scope, False)
         if failure is not None:
             raise failure
         return stats
@@ -612,12 +615,16 @@ class Index:
             ids += [_chunk_id(key, old["content_hash"], i) for i in range(old["chunks"])]
         self._delete_chunks(ids)
 
-    def _sweep(self) -> None:
-        """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking)."""
+    def _sweep(self, scope: str = "") -> None:
+        """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking),
+        among the chunks of `scope` (`source:space`; every chunk when empty)."""
         live = {key: (meta["content_hash"][:12], meta["chunks"]) for key, meta in self.records().items()}
         chunks = self._collection("chunks")
         orphans = []
+        prefix = f"{scope}:" if scope else ""
         for chunk_id in chunks.get(include=[])["ids"]:
+            if not chunk_id.startswith(prefix):
+                continue  # another source's: a crawl of it may be writing right now
             rest, _, number = chunk_id.rpartition("#")
             key, _, short_hash = rest.rpartition("#")
             record = live.get(key)

@@ -74,3 +74,51 @@ def test_unreachable_server_is_one_clear_line(embedder):
     config = Config(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(DocauditError, match=r"Chroma server at http://127.0.0.1:\d+ is not reachable .*`chroma run`"):
         Index(config, embedder).docs()
+
+
+WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+import docaudit.index as index_module
+from docaudit.audit import crawl
+from docaudit.config import Config
+from docaudit.index import Index
+
+index_module.EMBED_BATCH_DOCS = 2  # many small commits, so the two crawls' writes interleave
+config = Config(chroma_url=sys.argv[2], collection="multi_writer")
+print(crawl(Index(config), "git", sys.argv[1], config).added)
+"""
+
+
+def test_two_crawls_of_different_sources_at_once_into_one_server_lose_nothing(chroma_url, tmp_path, embedder):
+    from conftest import ROOT
+
+    repos = []
+    for team in ("payments", "search"):
+        pages = {
+            f"{team}-{n}.md": f"# {team.title()} page {n}\\nThe {team} team runs job {n} nightly at 0{n}:00.\\n"
+            for n in range(9)
+        }
+        commit(tmp_path / f"{team}-docs", pages)
+        repos.append(tmp_path / f"{team}-docs")
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER.format(root=str(ROOT)), str(repo), chroma_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for repo in repos
+    ]
+    outputs = [w.communicate(timeout=300) for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], [err[-800:] for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == ["9", "9"]
+    config = Config(chroma_url=chroma_url, collection="multi_writer")
+    index = Index(config, embedder)
+    records = index.records()
+    assert sorted({meta["space"] for meta in records.values()}) == ["payments-docs", "search-docs"]
+    assert len(records) == 18
+    chunk_ids = set(index._collection("chunks").get(include=[])["ids"])
+    assert len(chunk_ids) == sum(meta["chunks"] for meta in records.values()) == 18
+    result = audit(index, config, NOW)
+    assert len(result.docs) == 18
