@@ -208,22 +208,27 @@ def copy_clusters(
             continue
         copies = sorted((docs[k] for k in members), key=lambda d: (d.last_modified or _EPOCH, d.key))
         oldest, newest = copies[0], copies[-1]
+        names = [_name(d) for d in copies]
+        if len(set(names)) < len(names):  # two pages with one title and breadcrumb: tell them apart by id
+            label = {d.key: f"{_name(d)} ({d.url or d.id})" for d in copies}
+        else:
+            label = {d.key: _name(d) for d in copies}
         values = [v for pair, v in similarity.items() if pair <= set(members)]
         described = [
-            {"doc": _name(d), "last_modified": iso(d.last_modified), "exposure": exposure.get(d.key, 0)}
+            {"doc": label[d.key], "last_modified": iso(d.last_modified), "exposure": exposure.get(d.key, 0)}
             for d in reversed(copies)
         ]
         if len(copies) == 2:
             message = (
-                f"{_name(oldest)} and {_name(newest)} are near-duplicates (similarity {max(values):.2f}); "
-                f"{_name(newest)} is newer ({_day(newest)} vs {_day(oldest)}), and retrieval returns them for "
+                f"{label[oldest.key]} and {label[newest.key]} are near-duplicates (similarity {max(values):.2f}); "
+                f"{label[newest.key]} is newer ({_day(newest)} vs {_day(oldest)}), and retrieval returns them for "
                 f"{exposure.get(newest.key, 0)} and {exposure.get(oldest.key, 0)} probe(s)"
             )
         else:
-            listed = ", ".join(_name(d) for d in reversed(copies[-LIST_SHOWN:]))
+            listed = ", ".join(label[d.key] for d in reversed(copies[-LIST_SHOWN:]))
             message = (
                 f"{len(copies)} near-duplicate copies (similarity {min(values):.2f}-{max(values):.2f}): {listed}; "
-                f"the newest is {_name(newest)} ({_day(newest)}): keep one and link the others to it"
+                f"the newest is {label[newest.key]} ({_day(newest)}): keep one and link the others to it"
             )
         findings.append(
             Finding(

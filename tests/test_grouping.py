@@ -116,3 +116,11 @@ def test_a_page_gone_from_the_current_version_surfaces_only_when_the_site_declar
         "belongs to version 20.0" in findings[0].message
         and "the current version has no such page" in findings[0].message
     )
+
+
+def test_two_pages_with_one_title_are_told_apart_in_a_duplicate():
+    a = doc("Wiki/Onboarding", modified="2025-01-01")
+    b = doc("Wiki/Onboarding", modified="2026-01-01")
+    a.id, b.id = "0a1", "0b2"  # two Notion pages under one breadcrumb
+    findings = [f for f in audit([a, b], [], [DuplicatePair(a.key, b.key, 0.95)]) if f.rule == "duplicate"]
+    assert findings[0].message.startswith("Wiki/Onboarding (0a1) and Wiki/Onboarding (0b2) are near-duplicates")
