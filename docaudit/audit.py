@@ -144,7 +144,12 @@ def audit(
 
                 verdicts = NLI(config.nli_model).judge(candidate_pairs(batch))
             collect_conflicts(batch, docs, currency, seen, verdicts, config.nli_threshold)
-            rankings += [ranking.without_passages() for ranking in batch]
+            for ranking in batch:
+                # What the rules still ask of a ranking: where its top-k docs' successors and its
+                # expected docs rank. The rest of the 50-chunk window goes.
+                successors = {currency[k].superseded_by for k in ranking.in_top_k() if currency[k].superseded_by}
+                keep = successors | set(expectations.get(ranking.probe.id, ()))
+                rankings.append(ranking.without_passages(keep))
         first_rankings = first_rankings or rankings
         if outside_of_run is not None:
             outside[name] = outside_of_run

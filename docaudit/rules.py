@@ -55,8 +55,15 @@ class Ranking:
         rank, score = self.ranks.get(key, (None, 0.0))
         return rank is not None and rank <= self.top_k and score >= self.min_score
 
-    def without_passages(self) -> Ranking:
-        return replace(self, passages=())
+    def without_passages(self, keep: set[str] | None = None) -> Ranking:
+        """The ranking as the rules need it once conflicts are collected: no passages, and (with `keep`)
+        the ranks of the top-k docs and of `keep` only, instead of the whole search window."""
+        if keep is None:
+            return replace(self, passages=())
+        wanted = set(self.in_top_k()) | keep
+        ranks = {key: value for key, value in self.ranks.items() if key in wanted}
+        excerpts = {key: text for key, text in self.excerpts.items() if key in wanted}
+        return replace(self, passages=(), ranks=ranks, excerpts=excerpts)
 
     def in_top_k(self) -> list[str]:
         return [key for key in self.ranks if self.surfaces(key)]
