@@ -541,8 +541,8 @@ def _extract(data: bytes, mime: str) -> str:
 
 
 def _title(file: dict) -> str:
-    """The file's name, without the extension an upload carries."""
-    name = file["name"]
+    """The file's name on one line, without the extension an upload carries."""
+    name = " ".join(file["name"].split()) or "Untitled"
     if not file["mimeType"].startswith("application/vnd.google-apps"):
         stem, dot, extension = name.rpartition(".")
         if dot and stem and len(extension) <= 5:

@@ -79,12 +79,12 @@ def test_unreachable_server_is_one_clear_line(embedder):
 WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-import docaudit.index as index_module
+import docaudit.sync as sync_module
 from docaudit.audit import crawl
 from docaudit.config import Config
 from docaudit.index import Index
 
-index_module.EMBED_BATCH_DOCS = 2  # many small commits, so the two crawls' writes interleave
+sync_module.EMBED_BATCH_DOCS = 2  # many small commits, so the two crawls' writes interleave
 config = Config(chroma_url=sys.argv[2], collection="multi_writer")
 print(crawl(Index(config), "git", sys.argv[1], config).added)
 """

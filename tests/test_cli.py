@@ -252,3 +252,16 @@ def test_docs_sorted_by_risk_puts_the_inversions_first(runner, crawled):
     assert rows[0]["risk"]["reasons"][0] == "rank-inversion (+5)"
     assert [r["risk"]["score"] for r in rows] == sorted((r["risk"]["score"] for r in rows), reverse=True)
     assert rows[2]["path"] == "legacy/code-review-guidelines.md"  # a conflict, a duplicate and no owner
+
+
+def test_importing_a_report_emitter_leaves_the_host_process_alone():
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; before = dict(os.environ); import docaudit.reports.sarif; "
+        "assert dict(os.environ) == before, set(os.environ) - set(before); "
+        "assert 'sentence_transformers' not in sys.modules and 'chromadb' not in sys.modules"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin"})
+    assert out.returncode == 0, out.stderr

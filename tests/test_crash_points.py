@@ -20,12 +20,12 @@ CHILD = textwrap.dedent(
     import json, os, signal, sys
     sys.path.insert(0, {root!r})
     import chromadb.api.models.Collection as module
-    import docaudit.index as index_module
+    import docaudit.sync as sync_module
     from docaudit.audit import crawl
     from docaudit.config import Config
     from docaudit.index import Index
 
-    index_module.EMBED_BATCH_DOCS = 2  # several batches, so a kill can fall between them
+    sync_module.EMBED_BATCH_DOCS = 2  # several batches, so a kill can fall between them
     kill_at, writes = int(os.environ.get("KILL_AT", "0")), [0]
 
     def counted(name):

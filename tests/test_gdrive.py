@@ -211,9 +211,9 @@ def test_retries_rate_limits_server_errors_and_timeouts(server, waits):
 
 
 def test_gives_up_in_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
-    import docaudit.index as index_module
+    import docaudit.sync as sync_module
 
-    monkeypatch.setattr(index_module, "EMBED_BATCH_DOCS", 2)
+    monkeypatch.setattr(sync_module, "EMBED_BATCH_DOCS", 2)
     config = settings_for(server, max_retries=1)
     idx = tmp_index(config)
     server.inject(rf"/files/{drive_id('vendor-onboarding')}$", 500, times=2)

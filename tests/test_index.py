@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import NOW, commit
 
-import docaudit.index as index_module
+import docaudit.sync as sync_module
 from docaudit.audit import audit, crawl
 from docaudit.config import Config
 from docaudit.errors import DocauditError
@@ -90,7 +90,7 @@ class CrashingIndex(Index):
 
 
 def test_crash_midway_leaves_a_consistent_index_and_the_next_crawl_picks_up(repo, tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(index_module, "EMBED_BATCH_DOCS", 2)
+    monkeypatch.setattr(sync_module, "EMBED_BATCH_DOCS", 2)
     config = Config(index=str(tmp_path / "idx"))
     crashing = CrashingIndex(config, embedder)
     with pytest.raises(KeyboardInterrupt):

