@@ -230,6 +230,11 @@ def _declared(root: Path, files: list[str]) -> Declared:
             if current:
                 declared.current, declared.source = current, source
                 return declared
+        if PurePosixPath(rel).name == "conf.py" and not declared.current:  # Sphinx: the release it builds
+            text = _load_small(root / rel, lambda t: t)
+            m = re.search(r"^(?:release|version)\s*=\s*['\"]v?(\d+(?:\.\d+){0,2})", str(text or ""), re.MULTILINE)
+            if m:
+                declared.current, declared.source = m.group(1), f"{rel} release"
         if PurePosixPath(rel).name == "antora.yml":
             data = _load_small(root / rel, safe_load)
             if isinstance(data, dict) and data.get("version"):

@@ -365,3 +365,17 @@ def test_a_guessed_current_version_is_not_declared(tmp_path):
     commit(tmp_path, {"api/v1/auth.md": "# Auth\n", "api/v2/auth.md": "# Auth\n", "config.toml": HUGO_CONFIG})
     docs, _, _, _ = crawl(tmp_path)
     assert (docs["api/v1/auth.md"].release.status, docs["api/v1/auth.md"].release.declared) == ("older", False)
+
+
+def test_sphinx_conf_py_names_the_release_it_builds(tmp_path):
+    commit(
+        tmp_path,
+        {
+            "docs/conf.py": "project = 'x'\nrelease = '3.2.1'\n",
+            "docs/3.1/a.rst": "A\n=\n",
+            "docs/3.2.1/a.rst": "A\n=\n",
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["docs/3.2.1/a.rst"].release.source == "3.2.1 is the current version (docs/conf.py release)"
+    assert docs["docs/3.1/a.rst"].release.status == "older"
