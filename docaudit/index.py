@@ -146,7 +146,7 @@ class Index(Sync):
         """Every indexed doc (without text) and, if asked, its mean chunk vector."""
         self.require_docs()
         include = ["metadatas", "embeddings"] if with_vectors else ["metadatas"]
-        got = self._collection("docs").get(include=include)
+        got = self._get_all("docs", include)
         docs, vectors = {}, {}
         for i, key in enumerate(got["ids"]):
             meta = got["metadatas"][i]
@@ -159,7 +159,7 @@ class Index(Sync):
 
     def records(self) -> dict[str, dict]:
         """Doc key -> its record's metadata: what `apply` compares against, fetched once per crawl."""
-        got = self._collection("docs").get(include=["metadatas"])
+        got = self._get_all("docs", ["metadatas"])
         return {key: meta for key, meta in zip(got["ids"], got["metadatas"]) if meta and "content_hash" in meta}
 
     @staticmethod
@@ -339,10 +339,9 @@ class Index(Sync):
         """Delete chunks no doc record vouches for (left by a crawl that died midway, or by re-chunking),
         among the chunks of `scope` (`source:space`; every chunk when empty)."""
         live = {key: (meta["content_hash"][:12], meta["chunks"]) for key, meta in self.records().items()}
-        chunks = self._collection("chunks")
         orphans = []
         prefix = f"{scope}:" if scope else ""
-        for chunk_id in chunks.get(include=[])["ids"]:
+        for chunk_id in self._get_all("chunks", [])["ids"]:
             if not chunk_id.startswith(prefix):
                 continue  # another source's: a crawl of it may be writing right now
             rest, _, number = chunk_id.rpartition("#")
@@ -352,13 +351,18 @@ class Index(Sync):
                 orphans.append(chunk_id)
         self._delete_chunks(orphans)
 
+    def _get_all(self, suffix: str, include: list[str]) -> dict[str, list]:
+        """Every row of a collection, a page at a time: one `get` of 50,000 rows fails in Chroma's
+        SQLite ("too many SQL variables")."""
+        return get_all(self._collection(suffix), include, self._max_batch())
+
     def client(self) -> Any:
         return self._connect()
 
     def chunk_texts(self) -> dict[str, list[str]]:
         """Doc key -> the text of its live chunks, to map passages another retriever returns to docs."""
         live = {key: meta["content_hash"] for key, meta in self.records().items()}
-        got = self._collection("chunks").get(include=["metadatas", "documents"])
+        got = self._get_all("chunks", ["metadatas", "documents"])
         texts: dict[str, list[str]] = {}
         for meta, text in zip(got["metadatas"], got["documents"]):
             if meta and live.get(meta.get("doc_key")) == meta.get("content_hash") and text:
@@ -383,3 +387,18 @@ def _doc_meta(
         "model": model or old["model"],
         "embedding": embedding or old.get("embedding", ""),
     }
+
+
+def get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
+    """Every row of a Chroma collection, `page` rows a call, in the order Chroma keeps them."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        out["ids"] += got["ids"]
+        for key in include:
+            values = got.get(key)
+            out[key] += list(values) if values is not None else [None] * len(got["ids"])
+        if len(got["ids"]) < page:
+            return out
+        offset += page

@@ -122,7 +122,9 @@ class CollectionRetriever:
         return out
 
     def chunk_items(self) -> list[Item]:
-        got = self._collection.get(include=["metadatas", "documents"])
+        from .index import get_all
+
+        got = get_all(self._collection, ["metadatas", "documents"])
         return [
             Item(_collection_text(t, m), None, _flat_metadata(m)) for m, t in zip(got["metadatas"], got["documents"])
         ]

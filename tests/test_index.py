@@ -283,3 +283,19 @@ def test_device_auto_takes_the_accelerator_torch_sees_and_otherwise_the_cpu():
     expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     assert Embedder.pick_device("auto") == expected
     assert Embedder.pick_device("cuda:1") == "cuda:1"  # anything else is torch's to judge
+
+
+def test_reading_every_row_goes_a_page_at_a_time(index, monkeypatch):
+    index.apply(_docs(7))
+    monkeypatch.setattr(Index, "_max_batch", lambda self: 3)  # pages of 3: 7 rows take three calls
+    calls = []
+    collection = index._collection("docs")
+    original = type(collection).get
+
+    def counting_get(self, *args, **kwargs):
+        calls.append(kwargs.get("limit"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(collection), "get", counting_get)
+    assert len(index.records()) == 7
+    assert calls == [3, 3, 3]
