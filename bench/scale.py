@@ -28,15 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.index import TOPICS, WORDS  # noqa: E402 - one vocabulary for the generated corpora
+
 WORK = ROOT / "build" / "scale"
 STATIC = WORK / "static-minilm"
-TOPICS = ["billing", "deploy", "oncall", "security", "api", "mobile", "support", "data", "search", "payments"]
-WORDS = (
-    "service request token invoice customer refund rollout canary pipeline cluster database replica "
-    "failover latency budget policy approval review access portal ticket escalation release branch "
-    "schema migration index query cache region quota limit retry timeout webhook queue worker job "
-    "metric alert dashboard incident report owner team runbook checklist upgrade version deprecate"
-).split()
 
 
 def static_model() -> Path:

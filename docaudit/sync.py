@@ -88,7 +88,7 @@ class Sync:
                     gone.append(record.key)
             elif isinstance(record, Touched):
                 self._touch(record, records_by_key.get(record.key), stats)
-            elif self._needs_embedding(record, records_by_key.get(record.key), stats, gone):
+            elif self._settle(record, records_by_key.get(record.key), stats, gone):
                 if not unfinished:
                     self._set_dirty(scope, True)
                     unfinished = True
@@ -122,7 +122,10 @@ class Sync:
         if _doc_json(doc) != old["doc"]:
             self._refresh_metadata(doc, old)
 
-    def _needs_embedding(self, record: Doc, old: dict | None, stats: CrawlStats, gone: list[str]) -> bool:
+    def _settle(self, record: Doc, old: dict | None, stats: CrawlStats, gone: list[str]) -> bool:
+        """Count the doc and settle what needs no embedding: an empty doc is skipped (and removed if it was
+        indexed), an unchanged one keeps its chunks (its record refreshed if its metadata moved). Sets its
+        MinHash. True: the doc must be split and embedded."""
         if not record.text.strip():  # e.g. a section index page that only carries a cascade
             stats.skipped.append(Skipped(record.source, record.space, record.id, "no text"))
             if old:

@@ -10,7 +10,7 @@ import itertools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from notion_server import NotionServer, uid
+from notion_server import TEXT_BLOCKS, NotionServer, uid
 
 from connectors import CrawlState, notion
 from docaudit.audit import audit
@@ -21,18 +21,7 @@ from docaudit.records import Doc, Hit, Probe, Skipped
 from docaudit.rules import Ranking, conflicts, missing_owners
 
 VERSIONS = ("2022-06-28", "2025-09-03")
-TEXT_TYPES = (
-    "paragraph",
-    "heading_1",
-    "heading_2",
-    "heading_3",
-    "bulleted_list_item",
-    "numbered_list_item",
-    "quote",
-    "to_do",
-    "callout",
-    "code",
-)
+TEXT_TYPES = tuple(t for t in TEXT_BLOCKS if t != "toggle")  # toggles are generated as containers
 MEDIA_TYPES = ("bookmark", "embed", "image", "file", "pdf", "video", "audio")
 # Types newer than docaudit, or that it does not name: their text must still be read.
 UNKNOWN_TEXT_TYPES = ("heading_4", "meeting_notes", "transcription")
