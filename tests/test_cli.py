@@ -265,3 +265,11 @@ def test_importing_a_report_emitter_leaves_the_host_process_alone():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin"})
     assert out.returncode == 0, out.stderr
+
+
+def test_the_readme_cli_reference_is_what_the_commands_print():
+    from docaudit import clidoc
+
+    readme = (ROOT / "README.md").read_text()
+    start, end = readme.index(clidoc.START), readme.index(clidoc.END) + len(clidoc.END)
+    assert readme[start:end] == clidoc.reference(), "run `python -m docaudit.clidoc` and commit README.md"
