@@ -21,7 +21,7 @@ from .index import CrawlStats, Embedder, Index
 from .locate import find_line
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Hit, Probe
-from .retrievers import BUILTIN, CollectionRetriever, DocMapper, Outside, UserRetriever, hits_for
+from .retrievers import BUILTIN, CollectionRetriever, Coverage, DocMapper, Outside, UserRetriever, coverage, hits_for
 from .rules import ConflictsSeen, Ranking, collect_conflicts, evaluate
 from .suppress import Ack, suppressions
 
@@ -288,6 +288,13 @@ def _changed_files(root: Path, ref: str) -> set[str]:
         raise DocauditError(f"--changed-since {ref}: {problem}")
     untracked = gitrepo.run_git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
     return (set(diff.stdout.split("\n")) | set(untracked.stdout.split("\n"))) - {""}
+
+
+def collection_coverage(index: Index, config: Config, docs: dict[str, Doc]) -> Coverage:
+    """How many chunks of the collection under audit map to crawled docs, and which crawled docs it lacks."""
+    embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
+    collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
+    return coverage(collection, DocMapper(docs, index.chunk_texts()))
 
 
 def docs_overview(index: Index, config: Config, now: datetime) -> tuple[dict[str, Doc], dict[str, Currency]]:

@@ -430,7 +430,7 @@ def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: da
     from rich.table import Table
 
     from .audit import audit as run_audit
-    from .audit import docs_overview
+    from .audit import collection_coverage, docs_overview
     from .reports.table import to_text
     from .risk import rank
 
@@ -443,12 +443,15 @@ def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: da
     else:
         docs_by_key, currency = docs_overview(_index(config), config, now)
         ordered = sorted(docs_by_key.items(), key=lambda kv: (kv[1].source, kv[1].path or kv[1].id))
+    covered = collection_coverage(_index(config), config, docs_by_key) if config.retrieval.collection else None
     if fmt == "json":
         rows = []
         for key, doc in ordered:
             row = {**doc.summary(), "currency": currency[key].to_dict(), "notes": doc.notes}
             if risks is not None:
                 row["risk"] = {"score": risks[key].score, "reasons": risks[key].reasons}
+            if covered is not None:
+                row["in_collection"] = (doc.path or doc.key) not in covered.missing
             rows.append(row)
         click.echo(json.dumps(rows, indent=2))
         return
@@ -467,6 +470,8 @@ def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: da
         ]
         table.add_row(*([f"{risks[key].score:g}", *cells] if risks is not None else cells))
     click.echo(to_text(table, f"{len(ordered)} docs"))
+    if covered is not None:
+        click.echo(_printable(covered.summary()))
 
 
 @cli.command()

@@ -222,6 +222,41 @@ class DocMapper:
         return None
 
 
+@dataclass
+class Coverage:
+    """How a collection another pipeline built lines up with the crawl."""
+
+    name: str
+    chunks: int
+    mapped: int
+    outside: Outside
+    missing: list[str]  # crawled docs with no chunk in the collection: production does not index them
+
+    def summary(self) -> str:
+        listed = ", ".join(self.missing[:5]) + (f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else "")
+        return (
+            f"{self.name}: {self.mapped} of {self.chunks} chunks map to crawled docs"
+            + (f", {self.outside.count} come from outside the audited sources" if self.outside.count else "")
+            + (
+                f" ({self.outside.ambiguous} of them are in several crawled docs at once)"
+                if self.outside.ambiguous
+                else ""
+            )
+            + (
+                f"; {len(self.missing)} crawled docs are not in it: {listed}"
+                if self.missing
+                else "; every crawled doc is in it"
+            )
+        )
+
+
+def coverage(collection: CollectionRetriever, mapper: DocMapper) -> Coverage:
+    items = collection.chunk_items()
+    found = {key for key in (mapper.map(item) for item in items) if key}
+    missing = sorted(doc.path or doc.key for key, doc in mapper.docs.items() if key not in found)
+    return Coverage(collection.name, len(items), len(items) - mapper.outside.count, mapper.outside, missing)
+
+
 def hits_for(probes: Sequence[Probe], answers: Iterable[list[Item]], mapper: DocMapper) -> list[list[Hit]]:
     """Each probe's items as hits on crawled docs, in the order the retriever ranked them."""
     out = []

@@ -129,6 +129,18 @@ def test_a_collection_written_by_llama_index_ingestion_is_audited_with_docaudit_
     # their passages are "retrieved from outside the audited sources", counted, not an error.
     outside = result.outside["collection:prod_rag"]
     assert outside.count > 0 and {e.split(":")[0].rsplit("/", 2)[-2] for e in outside.examples} == {"archive", "notes"}
+    # `docaudit docs --collection`: what production indexed of the crawl, and what it did not.
+    collection.delete(where={"file_name": "oncall.md"})
+    from docaudit.audit import collection_coverage
+
+    covered = collection_coverage(index, config, result.docs)
+    assert covered.missing == ["runbooks/oncall.md"]
+    assert covered.summary().startswith(
+        f"collection:prod_rag: {covered.mapped} of {covered.chunks} chunks map to crawled docs"
+    )
+    assert covered.summary().endswith("; 1 crawled docs are not in it: runbooks/oncall.md")
+    shown = CliRunner().invoke(cli, ["docs", "--index", config.index, "--collection", "prod_rag"])
+    assert shown.exit_code == 0 and shown.stdout.rstrip().splitlines()[-1] == covered.summary()
     with pytest.raises(DocauditError, match=r"no Chroma collection 'prod_ragg' \(collections: "):
         bad = Config(index=config.index)
         bad.retrieval.collection = "prod_ragg"
