@@ -45,33 +45,27 @@ def crawl(
     """
     connector = connectors.get(kind)  # an unknown kind fails here, before the index is touched
     with index.writing():
+        existing = index.records()  # read once: a full read costs seconds at 50,000 docs
         if space is None:
             space = _space_of(connector, target)
             owns = getattr(connector, "owns_space", None)
-            if owns and not owns(target, index.cursor(kind, space), index.known(index.records(), kind, space)):
+            if owns and not owns(target, index.cursor(kind, space), index.known(existing, kind, space)):
                 space = connector.distinct_space(target)
-        stats = _crawl(index, connector, kind, space, target, config, progress, full)
+        known = index.known(existing, kind, space)
+        state = connectors.CrawlState(
+            cursor=index.cursor(kind, space),
+            known=known,
+            versions=index.versions(existing, kind, space),
+            full=full,
+            space=space,
+        )
+        stats = index.apply(connector.crawl(target, config, state), progress, existing, scope=f"{kind}:{space}")
+        stats.seen += state.unchanged
+        stats.unchanged += state.unchanged
+        index.save_cursor(kind, space, state.next_cursor)
+        stats.in_index = len(known) + stats.added - stats.removed
         stats.space = space
         return stats
-
-
-def _crawl(
-    index: Index, connector: Any, kind: str, space: str, target: str, config: Config, progress: Any, full: bool
-) -> CrawlStats:
-    existing = index.records()
-    state = connectors.CrawlState(
-        cursor=index.cursor(kind, space),
-        known=index.known(existing, kind, space),
-        versions=index.versions(existing, kind, space),
-        full=full,
-        space=space,
-    )
-    stats = index.apply(connector.crawl(target, config, state), progress, existing, scope=f"{kind}:{space}")
-    stats.seen += state.unchanged
-    stats.unchanged += state.unchanged
-    index.save_cursor(kind, space, state.next_cursor)
-    stats.in_index = len(index.known(index.records(), kind, space))
-    return stats
 
 
 def _space_of(connector: Any, target: str) -> str:
@@ -190,8 +184,7 @@ def retrieval_runs(
         )
     if config.retrieval.collection:
         mapper = DocMapper(docs, index.chunk_texts())
-        embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
-        collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
+        collection = _collection_under_audit(index, config)
         search = functools.partial(collection.retrieve_many, top_k=window)
         runs.append((collection.name, _mapped_batches(probes, search, mapper, top_k, config.min_score), mapper.outside))
     return runs
@@ -290,11 +283,15 @@ def _changed_files(root: Path, ref: str) -> set[str]:
     return (set(diff.stdout.split("\n")) | set(untracked.stdout.split("\n"))) - {""}
 
 
+def _collection_under_audit(index: Index, config: Config) -> CollectionRetriever:
+    """`[retrieval] collection`, probed with the embedding that built it (default: the index's)."""
+    embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
+    return CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
+
+
 def collection_coverage(index: Index, config: Config, docs: dict[str, Doc]) -> Coverage:
     """How many chunks of the collection under audit map to crawled docs, and which crawled docs it lacks."""
-    embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
-    collection = CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
-    return coverage(collection, DocMapper(docs, index.chunk_texts()))
+    return coverage(_collection_under_audit(index, config), DocMapper(docs, index.chunk_texts()))
 
 
 def docs_overview(index: Index, config: Config, now: datetime) -> tuple[dict[str, Doc], dict[str, Currency]]:

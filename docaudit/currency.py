@@ -388,6 +388,6 @@ def _declared_current(config: Config, doc: Doc) -> tuple[tuple[int, ...], str] |
         else ((marker.value, marker.source) if marker else ("", ""))
     )
     number = label.strip().lstrip("vV")
-    if not re.fullmatch(r"\d+(\.\d+){0,2}", number):
+    if not _is_number(number):
         return None
     return release_key(number), f"{label} ({where})"

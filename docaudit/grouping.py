@@ -27,7 +27,7 @@ def versions_of_one_page(a: Doc, b: Doc, currency: Mapping[str, Currency]) -> bo
     ra, rb = a.release, b.release
     if ra and rb and (a.source, a.space, ra.site, ra.inner) == (b.source, b.space, rb.site, rb.inner):
         return True
-    if (ra or rb) and a.source == b.source and _page_name(a) == _page_name(b):
+    if (ra or rb) and a.source == b.source and _pagelabel_of(a) == _pagelabel_of(b):
         return True  # a versioned page and an unversioned copy of it (a docs/ folder beside version folders)
     va, vb = currency.get(a.key), currency.get(b.key)
     if va and vb and va.version and vb.version and va.version.label != vb.version.label:
@@ -37,7 +37,7 @@ def versions_of_one_page(a: Doc, b: Doc, currency: Mapping[str, Currency]) -> bo
     return False
 
 
-def _page_name(doc: Doc) -> str:
+def _pagelabel_of(doc: Doc) -> str:
     inner = doc.release.inner if doc.release else doc.path
     return topic_stem(str(PurePosixPath(inner).with_suffix(""))) if inner else ""
 
@@ -138,7 +138,7 @@ def unowned_folders(findings: list[Finding]) -> list[Finding]:
             kept += members
             continue
         members.sort(key=lambda m: m.doc.path or m.doc.title)
-        names = ", ".join(_name(m.doc) for m in members[:LIST_SHOWN])
+        names = ", ".join(label_of(m.doc) for m in members[:LIST_SHOWN])
         more = f" and {len(members) - LIST_SHOWN} more" if len(members) > LIST_SHOWN else ""
         where = f"{parent}/" if parent else f"the top of {space}"
         fix = f"one CODEOWNERS line (`{parent}/ @team`) fixes them" if source == "git" else "name an owner for them"
@@ -152,7 +152,7 @@ def unowned_folders(findings: list[Finding]) -> list[Finding]:
                 {
                     "folder": parent,
                     "count": len(members),
-                    "docs": [_name(m.doc) for m in members],
+                    "docs": [label_of(m.doc) for m in members],
                     "why": reasons[:3],
                 },
                 group=f"unowned:{source}:{space}:{parent}",
@@ -168,7 +168,8 @@ def _parent(doc: Doc) -> str:
     return doc.path.rsplit("/", 1)[0] if "/" in doc.path else ""
 
 
-def _name(doc: Doc) -> str:
+def label_of(doc: Doc) -> str:
+    """How findings name a doc: its path, else its title."""
     return doc.path or doc.title
 
 
@@ -208,11 +209,11 @@ def copy_clusters(
             continue
         copies = sorted((docs[k] for k in members), key=lambda d: (d.last_modified or _EPOCH, d.key))
         oldest, newest = copies[0], copies[-1]
-        names = [_name(d) for d in copies]
+        names = [label_of(d) for d in copies]
         if len(set(names)) < len(names):  # two pages with one title and breadcrumb: tell them apart by id
-            label = {d.key: f"{_name(d)} ({d.url or d.id})" for d in copies}
+            label = {d.key: f"{label_of(d)} ({d.url or d.id})" for d in copies}
         else:
-            label = {d.key: _name(d) for d in copies}
+            label = {d.key: label_of(d) for d in copies}
         values = [v for pair, v in similarity.items() if pair <= set(members)]
         described = [
             {"doc": label[d.key], "last_modified": iso(d.last_modified), "exposure": exposure.get(d.key, 0)}
@@ -221,14 +222,14 @@ def copy_clusters(
         if len(copies) == 2:
             message = (
                 f"{label[oldest.key]} and {label[newest.key]} are near-duplicates (similarity {max(values):.2f}); "
-                f"{label[newest.key]} is newer ({_day(newest)} vs {_day(oldest)}), and retrieval returns them for "
+                f"{label[newest.key]} is newer ({day_of(newest)} vs {day_of(oldest)}), and retrieval returns them for "
                 f"{exposure.get(newest.key, 0)} and {exposure.get(oldest.key, 0)} probe(s)"
             )
         else:
             listed = ", ".join(label[d.key] for d in reversed(copies[-LIST_SHOWN:]))
             message = (
                 f"{len(copies)} near-duplicate copies (similarity {min(values):.2f}-{max(values):.2f}): {listed}; "
-                f"the newest is {label[newest.key]} ({_day(newest)}): keep one and link the others to it"
+                f"the newest is {label[newest.key]} ({day_of(newest)}): keep one and link the others to it"
             )
         findings.append(
             Finding(
@@ -254,5 +255,5 @@ def _rows_of_one_table(a: Doc, b: Doc) -> bool:
     return bool(pa and pb and pa.value == pb.value)
 
 
-def _day(doc: Doc) -> str:
+def day_of(doc: Doc) -> str:
     return doc.last_modified.date().isoformat() if doc.last_modified else "undated"

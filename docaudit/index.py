@@ -176,10 +176,6 @@ class Index(Sync):
             if m["source"] == source and m["space"] == space and m.get("version")
         }
 
-    def model_in_use(self) -> str | None:
-        got = self._collection("docs").get(limit=1, include=["metadatas"])
-        return (got["metadatas"][0] or {}).get("model") if got["ids"] else None
-
     def search(
         self, queries: list[str], n_results: int, with_text: int | None = None, live: dict[str, str] | None = None
     ) -> list[list[ChunkHit]]:
@@ -269,12 +265,14 @@ class Index(Sync):
     def _dirty(self, scope: str) -> bool:
         return bool(self._collection("state").get(ids=[f"dirty:{scope}"], include=[])["ids"])
 
-    def _set_dirty(self, scope: str, dirty: bool) -> None:
+    def _set_dirty(self, scope: str, dirty: bool) -> bool:
+        """Raise or clear the flag that a crawl of `scope` is writing; returns the flag."""
         state = self._collection("state")
         if dirty:
             state.upsert(ids=[f"dirty:{scope}"], embeddings=[[0.0]], documents=["a crawl is writing"])
         else:
             state.delete(ids=[f"dirty:{scope}"])
+        return dirty
 
     def cursor(self, source: str, space: str) -> dict | None:
         got = self._collection("state").get(ids=[f"cursor:{source}:{space}"], include=["documents"])

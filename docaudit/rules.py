@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from . import ruleset, sites
 from .currency import DEPRECATED, SUPERSEDED, Currency
 from .duplicates import DuplicatePair
 from .facts import Fact, sentences
 from .facts import conflicts as fact_conflicts
-from .grouping import copy_clusters, unowned_folders, version_folder_inversions, versions_of_one_page
+from .grouping import copy_clusters, day_of, label_of, unowned_folders, version_folder_inversions, versions_of_one_page
 from .records import Doc, Finding, Hit, Marker, Probe, Severity, iso
 
 EXCERPT_CHARS = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 RULES = {rule.id: rule.severity for rule in ruleset.ALL}  # rule id -> default severity, in the registry's order
 RULE_HELP = {rule.id: rule.summary for rule in ruleset.ALL}
 
@@ -338,14 +337,6 @@ def duplicate_copies(
     return copy_clusters([(p.a, p.b, p.similarity) for p in pairs], docs, currency, exposure, RULES["duplicate"])
 
 
-def _label(doc: Doc) -> str:
-    return doc.path or doc.title
-
-
-def _day(doc: Doc) -> str:
-    return doc.last_modified.date().isoformat() if doc.last_modified else "undated"
-
-
 NEWER_BY_DAYS = 30
 
 
@@ -422,9 +413,9 @@ def conflict_findings(
         first = next(iter(facts.values()))
         said = {key_a: first["a"], key_b: first["b"]}
         message = (
-            f'{_label(docs[wrong])} says "{_quote(said[wrong])}" but {_label(docs[other])} says '
+            f'{label_of(docs[wrong])} says "{_quote(said[wrong])}" but {label_of(docs[other])} says '
             f'"{_quote(said[other])}"; '
-            + (f"{_label(docs[right])} is likely right ({why})" if right else f"cannot tell which is right ({why})")
+            + (f"{label_of(docs[right])} is likely right ({why})" if right else f"cannot tell which is right ({why})")
         )
         findings.append(
             Finding(
@@ -436,10 +427,13 @@ def conflict_findings(
                     "facts": [
                         {
                             "kind": entry["a"].kind,
-                            "values": {_label(docs[key_a]): entry["a"].shown, _label(docs[key_b]): entry["b"].shown},
+                            "values": {
+                                label_of(docs[key_a]): entry["a"].shown,
+                                label_of(docs[key_b]): entry["b"].shown,
+                            },
                             "sentences": {
-                                _label(docs[key_a]): entry["a"].sentence,
-                                _label(docs[key_b]): entry["b"].sentence,
+                                label_of(docs[key_a]): entry["a"].sentence,
+                                label_of(docs[key_b]): entry["b"].sentence,
                             },
                             "probes": entry["probes"],
                             **(
@@ -450,10 +444,10 @@ def conflict_findings(
                         }
                         for entry in facts.values()
                     ],
-                    "likely_right": _label(docs[right]) if right else None,
+                    "likely_right": label_of(docs[right]) if right else None,
                     "why": why,
                     "docs": {
-                        _label(docs[k]): {
+                        label_of(docs[k]): {
                             "last_modified": iso(docs[k].last_modified),
                             "owner": docs[k].owner.label() if docs[k].owner else None,
                             "status": currency[k].status,
@@ -476,11 +470,11 @@ def _likely_right(
     stale = ("superseded", "deprecated")
     if (status_a in stale) != (status_b in stale):
         right, stale_status = (b, status_a) if status_a in stale else (a, status_b)
-        return right.key, f"{_label(right)} is current, the other is {stale_status}"
+        return right.key, f"{label_of(right)} is current, the other is {stale_status}"
     if a.last_modified and b.last_modified and abs((a.last_modified - b.last_modified).days) > NEWER_BY_DAYS:
         right = a if a.last_modified > b.last_modified else b
         older = b if right is a else a
-        return right.key, f"newer: edited {_day(right)}, the other {_day(older)}"
+        return right.key, f"newer: edited {day_of(right)}, the other {day_of(older)}"
     if exposure[a.key] >= 2 * max(exposure[b.key], 1) or exposure[b.key] >= 2 * max(exposure[a.key], 1):
         right = a if exposure[a.key] > exposure[b.key] else b
         return (

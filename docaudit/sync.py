@@ -89,17 +89,14 @@ class Sync:
             elif isinstance(record, Touched):
                 self._touch(record, records_by_key.get(record.key), stats)
             elif self._settle(record, records_by_key.get(record.key), stats, gone):
-                if not unfinished:
-                    self._set_dirty(scope, True)
-                    unfinished = True
+                unfinished = unfinished or self._set_dirty(scope, True)
                 changed.append(record)
                 # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
                 if len(changed) >= EMBED_BATCH_DOCS:
                     self._embed_batch(changed, records_by_key, stats, progress, embedding)
                     changed = []
-        if gone and not unfinished:
-            self._set_dirty(scope, True)
-            unfinished = True
+        if gone:
+            unfinished = unfinished or self._set_dirty(scope, True)
         self._remove(gone, records_by_key)
         stats.removed = len(gone)
         if changed:
