@@ -8,12 +8,13 @@ as edits, because they would make every old page look fresh.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -28,7 +29,7 @@ from docaudit.errors import DocauditError
 from docaudit.headers import owner_from_text, read_header, status_markers
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
 from docaudit.sites import read_site
-from docaudit.text import html_to_text, title_and_headings
+from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
 
 KIND = "git"
@@ -89,13 +90,15 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     history = _history(root, repo, doc_files, config) if repo else {}
     codeowners = _codeowners(root)
     owners_files = _owners_files(root, files)
-    cascades = _cascades(root, doc_files)
-    site = read_site(root, files, lambda rel: _frontmatter_of(root, rel))
+    # Index pages are read for their cascades and for what they say of their version: once.
+    frontmatter = functools.cache(lambda rel: _frontmatter_of(root, rel))
+    cascades = _cascades(doc_files, frontmatter)
+    site = read_site(root, files, frontmatter)
     seen: set[str] = set()
     for rel in doc_files:
         seen.add(rel)
         if _undecodable_name(rel):
-            yield Skipped(KIND, space, _printable(rel), "file name is not valid UTF-8")
+            yield Skipped(KIND, space, decodable(rel), "file name is not valid UTF-8")
             continue
         text, problem = _read(root, rel, config)
         if problem:
@@ -174,10 +177,6 @@ def _undecodable_name(rel: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def _printable(rel: str) -> str:
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
@@ -366,16 +365,13 @@ def _frontmatter_of(root: Path, rel: str) -> dict:
     return meta
 
 
-def _cascades(root: Path, doc_files: list[str]) -> dict[str, tuple[dict, str]]:
+def _cascades(doc_files: list[str], frontmatter: Callable[[str], dict]) -> dict[str, tuple[dict, str]]:
     """Folder -> (markers, index file) from Hugo `_index.md` pages with a `cascade` block."""
     cascades = {}
     for rel in doc_files:
         if PurePosixPath(rel).stem != "_index":
             continue
-        try:
-            meta, _, _ = _split_frontmatter((root / rel).read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError):
-            continue
+        meta = frontmatter(rel)
         cascade = meta.get("cascade")
         if isinstance(cascade, list):  # Hugo allows a list of blocks; targeted ones we cannot judge
             cascade = next((c for c in cascade if isinstance(c, dict) and "_target" not in c), None)

@@ -33,8 +33,9 @@ def _frames(exc: BaseException) -> list:
 
 def _printable(text: str) -> str:
     """No terminal escape sequences or undecodable bytes from a title, a file name or a reason."""
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in text)
+    from .text import decodable
+
+    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in decodable(text))
 
 
 def _fail(message: str) -> None:

@@ -6,6 +6,11 @@ import re
 from html.parser import HTMLParser
 
 
+def decodable(text: str) -> str:
+    """Text that can be written out: bytes a file name held that are not UTF-8 become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def html_to_text(html: str) -> tuple[str, str, list[str]]:
     """Body text, title (the <title>, else the first heading) and the other headings."""
     parser = _HTMLText()
