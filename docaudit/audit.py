@@ -17,10 +17,11 @@ from .config import Config
 from .currency import Currency, assess
 from .duplicates import find_duplicates
 from .errors import DocauditError
-from .index import CrawlStats, Embedder, Index
+from .index import CrawlStats, Index
 from .locate import find_line
+from .own import PROBE_BATCH, Variant, own_batches
 from .probes import generate_probes, resolve_expectations
-from .records import Doc, Finding, Hit, Probe
+from .records import Doc, Finding, Probe
 from .retrievers import BUILTIN, CollectionRetriever, Coverage, DocMapper, Outside, UserRetriever, coverage, hits_for
 from .rules import ConflictsSeen, Ranking, collect_conflicts, evaluate
 from .suppress import Ack, suppressions
@@ -169,12 +170,15 @@ def retrieval_runs(
 ) -> list[tuple[str, Iterator[list[Ranking]], Outside | None]]:
     """(retriever name, rankings batch by batch, passages from outside the sources) for each retrieval
     under audit. Batches are produced lazily, as the audit consumes them."""
-    window = max(SEARCH_WINDOW, top_k * 5)
+    window = max(SEARCH_WINDOW, top_k * 5, config.retrieval.rerank_top_n)
     specs = list(config.retrieval.retrievers) or ([] if config.retrieval.collection else [BUILTIN])
     runs: list[tuple[str, Iterator[list[Ranking]], Outside | None]] = []
+    shared: dict[str, Any] = {}  # one BM25 index and one reranker for every variant of docaudit's own
     for spec in specs:
-        if spec == BUILTIN:
-            runs.append((BUILTIN, _own_batches(index, probes, window, top_k, config.min_score, progress), None))
+        variant = Variant.parse(spec, config)
+        if variant is not None:
+            batches = own_batches(index, probes, variant, window, top_k, config.min_score, progress, shared)
+            runs.append((variant.label(spec), batches, None))
             continue
         mapper = DocMapper(docs, index.chunk_texts())
         retriever = UserRetriever(spec)
@@ -192,27 +196,6 @@ def retrieval_runs(
 
 def _one_by_one(retriever: UserRetriever, top_k: int) -> Callable[[list[str]], list[list]]:
     return lambda queries: [retriever.retrieve(query, top_k) for query in queries]
-
-
-PROBE_BATCH = 512  # probes embedded and searched at once: bounded memory, few calls
-
-
-def _own_batches(
-    index: Index, probes: list[Probe], window: int, top_k: int, min_score: float, progress: Any
-) -> Iterator[list[Ranking]]:
-    task = progress.add_task("Probing", total=len(probes)) if progress is not None else None
-    live = index.live_hashes()
-    for start in range(0, len(probes), PROBE_BATCH):
-        batch = probes[start : start + PROBE_BATCH]
-        # Texts only for what a RAG app would pass on: the rest is ranks and scores.
-        results = index.search([p.query for p in batch], window, with_text=top_k, live=live)
-        rankings = []
-        for probe, chunk_hits in zip(batch, results):
-            hits = [Hit(probe.id, h.doc_key, h.chunk, r, h.score, h.text) for r, h in enumerate(chunk_hits, 1)]
-            rankings.append(Ranking.from_hits(probe, hits, top_k, min_score))
-        if task is not None:
-            progress.advance(task, len(batch))
-        yield rankings
 
 
 def _mapped_batches(
@@ -284,9 +267,8 @@ def _changed_files(root: Path, ref: str) -> set[str]:
 
 
 def _collection_under_audit(index: Index, config: Config) -> CollectionRetriever:
-    """`[retrieval] collection`, probed with the embedding that built it (default: the index's)."""
-    embedder = Embedder(config.retrieval.embedding, config.device) if config.retrieval.embedding else index.embedder
-    return CollectionRetriever(index.client(), config.retrieval.collection, embedder.encode)
+    """`[retrieval] collection`, probed with the production embedding `[retrieval]` names (the index's)."""
+    return CollectionRetriever(index.client(), config.retrieval.collection, index.embedder.encode)
 
 
 def collection_coverage(index: Index, config: Config, docs: dict[str, Doc]) -> Coverage:

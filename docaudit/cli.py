@@ -236,8 +236,8 @@ def probe_options(func: Callable) -> Callable:
         "retriever_specs",
         multiple=True,
         metavar="MODULE:NAME",
-        help="Audit your own retriever (MODULE:NAME or file.py:NAME); repeat to compare several, "
-        "'docaudit' naming docaudit's own index.",
+        help="Audit your own retriever (MODULE:NAME or file.py:NAME); repeat to compare several. "
+        "'docaudit' names docaudit's own index, 'docaudit:dense|bm25|hybrid[+rerank]' one of its modes.",
     )
     @click.option(
         "--collection",

@@ -117,10 +117,28 @@ class RetrievalSettings:
     # "docaudit" names docaudit's own. With several, each finding says under which it holds.
     retrievers: list[str] = field(default_factory=list)
     collection: str = ""  # an existing Chroma collection another pipeline built, in the same Chroma
-    embedding: str = ""  # the sentence-transformers model (folder or cached name) that built it; default: the index's
+    # The production embedding, for docaudit's index and the probes of `collection`: a sentence-transformers
+    # model (folder or cached name), or with base_url an OpenAI-compatible endpoint's `model`.
+    embedding: str = ""
+    base_url: str = ""  # e.g. https://api.openai.com/v1, http://tei:8080/v1; POST {base_url}/embeddings
+    model: str = ""  # the endpoint's embedding model
+    api_key_env: str = ""  # the environment variable holding the key; the key itself is never configured
+    api_key_header: str = "Authorization"  # "api-key" for Azure OpenAI; Authorization sends "Bearer <key>"
+    batch_size: int = 64
+    max_retries: int = 5
+    retry_wait_seconds: float = 1.0
+    timeout_seconds: float = 60.0
+    # docaudit's own retriever: dense vectors, BM25 over the same chunks, or both fused by reciprocal rank.
+    mode: str = "dense"
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    reranker: str = ""  # a sentence-transformers CrossEncoder folder, reordering the first rerank_top_n
+    rerank_top_n: int = 20
 
 
 API_VERSIONS = ("2022-06-28", "2025-09-03")
+MODES = ("dense", "bm25", "hybrid")
+CHUNKINGS = ("sentences", "headings")
 SECTIONS = {
     "notion": NotionSettings,
     "gdrive": DriveSettings,
@@ -142,6 +160,9 @@ class Config:
     device: str = "auto"  # where to embed: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
     chunk_size: int = 200
     chunk_overlap: int = 30
+    # How docs are cut into chunks, as the production RAG does it: "sentences" (llama-index's
+    # SentenceSplitter), or "headings" (Markdown sections first, then sentences within each).
+    chunk_by: str = "sentences"
     top_k: int = 5
     min_score: float = 0.3  # a chunk less similar than this to the query is not "retrieved", whatever its rank
     # Age alone is the weakest signal: with no policy set (here or in age_policy), docs past the default
@@ -275,6 +296,26 @@ def _build(data: dict, source: str, text: str) -> Config:
     for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
         if (getattr(config, name) or 0) < 0:
             raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")
+    for name, section, value, allowed in (
+        ("chunk_by", "", config.chunk_by, CHUNKINGS),
+        ("mode", "retrieval", config.retrieval.mode, MODES),
+    ):
+        if value not in allowed:
+            raise InputError(source, _line_of(text, name, section), f"'{name}' must be one of {', '.join(allowed)}")
+    retrieval = config.retrieval
+    if retrieval.base_url and not retrieval.base_url.startswith(("http://", "https://")):
+        raise InputError(
+            source, _line_of(text, "base_url", "retrieval"), "'retrieval.base_url' must be an http:// or https:// URL"
+        )
+    if retrieval.base_url and retrieval.embedding:
+        raise InputError(
+            source,
+            _line_of(text, "base_url", "retrieval"),
+            "set either 'retrieval.embedding' or 'retrieval.base_url', not both",
+        )
+    for name in ("batch_size", "rerank_top_n"):
+        if getattr(retrieval, name) < 1:
+            raise InputError(source, _line_of(text, name, "retrieval"), f"'retrieval.{name}' must be at least 1")
     if config.notion.api_version not in API_VERSIONS:
         raise InputError(
             source,

@@ -11,6 +11,9 @@ from .errors import DocauditError
 if TYPE_CHECKING:
     import numpy as np
 
+    from .config import Config
+    from .endpoint import EndpointEmbedder
+
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -73,3 +76,14 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+
+
+def embedder_for(config: Config) -> Embedder | EndpointEmbedder:
+    """The embedding the production RAG uses, as `[retrieval]` names it: an OpenAI-compatible endpoint,
+    a sentence-transformers model, or else `model` (default: the bundled all-MiniLM-L6-v2)."""
+    retrieval = config.retrieval
+    if retrieval.base_url:
+        from .endpoint import EndpointEmbedder
+
+        return EndpointEmbedder(retrieval)
+    return Embedder(retrieval.embedding or config.model, config.device)

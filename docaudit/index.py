@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .config import Config
-from .embedder import BUNDLED_MODEL, Embedder, offline  # noqa: F401 - BUNDLED_MODEL: re-exported
+from .embedder import BUNDLED_MODEL, Embedder, embedder_for, offline  # noqa: F401 - BUNDLED_MODEL: re-exported
 from .errors import DocauditError
 from .records import Doc
 from .sync import (  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
@@ -44,6 +44,8 @@ from .sync import (  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
 if TYPE_CHECKING:
     import numpy as np
 
+    from .endpoint import EndpointEmbedder
+
 
 @dataclass(frozen=True)
 class ChunkHit:
@@ -51,15 +53,16 @@ class ChunkHit:
     chunk: int
     score: float  # cosine similarity
     text: str
+    chunk_id: str = ""
 
 
 class Index(Sync):
     """The store: Chroma connection, reads, searches, the commit protocol and the sweep; the crawl side
     (apply) is `Sync`."""
 
-    def __init__(self, config: Config, embedder: Embedder | None = None):
+    def __init__(self, config: Config, embedder: Embedder | EndpointEmbedder | None = None):
         self.config = config
-        self.embedder = embedder or Embedder(config.model, config.device)
+        self.embedder = embedder or embedder_for(config)
         self._client: Any = None
         self._cols: dict[str, Any] = {}
         self._store: Any = None
@@ -213,7 +216,8 @@ class Index(Sync):
             got = chunks.get(ids=ids[start : start + self._max_batch()], include=["documents"])
             texts.update(zip(got["ids"], got["documents"]))
         return [
-            [ChunkHit(key, number, score, texts.get(cid) or "") for cid, key, number, score in hits] for hits in found
+            [ChunkHit(key, number, score, texts.get(cid) or "", cid) for cid, key, number, score in hits]
+            for hits in found
         ]
 
     def live_hashes(self) -> dict[str, str]:
@@ -366,6 +370,17 @@ class Index(Sync):
             if meta and live.get(meta.get("doc_key")) == meta.get("content_hash") and text:
                 texts.setdefault(meta["doc_key"], []).append(text)
         return texts
+
+    def live_chunks(self, live: dict[str, str]) -> dict[str, str]:
+        """Chunk id -> text of every chunk a committed doc vouches for (`live` is `live_hashes()`)."""
+        got = self._get_all("chunks", ["documents"])
+        chunks: dict[str, str] = {}
+        for chunk_id, text in zip(got["ids"], got["documents"]):
+            rest, _, number = chunk_id.rpartition("#")
+            key, _, short_hash = rest.rpartition("#")
+            if number.isdigit() and live.get(key, "")[:12] == short_hash:
+                chunks[chunk_id] = text or ""
+        return chunks
 
     def chunk_count(self) -> int:
         return self._collection("chunks").count()

@@ -158,7 +158,9 @@ class Sync:
     @property
     def embedding_signature(self) -> str:
         """What a doc's chunks depend on besides its text: a change re-embeds every doc."""
-        return f"{self.embedder.name}|chunk_size={self.config.chunk_size}|overlap={self.config.chunk_overlap}"
+        config = self.config
+        by = "" if config.chunk_by == "sentences" else f"|by={config.chunk_by}"
+        return f"{self.embedder.name}|chunk_size={config.chunk_size}|overlap={config.chunk_overlap}{by}"
 
     def split(self, docs: list[Doc]) -> list[list[Any] | str]:
         """Each doc as llama-index nodes, or why it could not be split.
@@ -167,11 +169,13 @@ class Sync:
         with every chunk, cut to a quarter of the chunk size: a 780-character title must not make
         the splitter refuse the doc (its metadata would not fit a chunk).
         """
-        from llama_index.core.node_parser import SentenceSplitter
+        from llama_index.core.node_parser import MarkdownNodeParser, SentenceSplitter
         from llama_index.core.schema import Document
         from llama_index.core.utils import get_tokenizer
 
         splitter = SentenceSplitter(chunk_size=self.config.chunk_size, chunk_overlap=self.config.chunk_overlap)
+        # By headings: each Markdown section its own node (its heading in its text), cut by sentences when long.
+        sections = MarkdownNodeParser() if self.config.chunk_by == "headings" else None
         tokenizer = get_tokenizer()
         budget = max(self.config.chunk_size // 4, 1)
         nodes_by_doc: list[list[Any] | str] = []
@@ -184,7 +188,10 @@ class Sync:
                     excluded_embed_metadata_keys=FRESHNESS_KEYS,
                     excluded_llm_metadata_keys=FRESHNESS_KEYS,
                 )
-                nodes = splitter.get_nodes_from_documents([document])
+                parts = sections.get_nodes_from_documents([document]) if sections else [document]
+                for part in parts:  # the heading trail is in the section's text already
+                    part.metadata.pop("header_path", None)
+                nodes = splitter.get_nodes_from_documents(parts)
             except Exception as exc:  # one odd doc is skipped and reported, never the batch
                 nodes_by_doc.append(f"could not be split into chunks ({_one_line(exc)[:200]})")
                 continue

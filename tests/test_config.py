@@ -56,3 +56,36 @@ def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
     config = load_config(tmp_path / "docaudit.toml")
     assert (config.smtp.port, config.notion.api_version, config.gdrive.export_sheets) == (587, "2025-09-03", False)
     assert config.fallback_owners["git:legacy/"] == "platform@example.com"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('top_k = 5\n[retrieval]\n\nmode = "sparse"\n', "docaudit.toml:4: 'mode' must be one of dense, bm25, hybrid"),
+        ('chunk_by = "pages"\n', "docaudit.toml:1: 'chunk_by' must be one of sentences, headings"),
+        ('[retrieval]\nbase_url = "ftp://x"\n', "docaudit.toml:2: 'retrieval.base_url' must be an http"),
+        (
+            '[retrieval]\nembedding = "m"\nbase_url = "http://x/v1"\n',
+            "docaudit.toml:3: set either 'retrieval.embedding' or 'retrieval.base_url', not both",
+        ),
+        ("[retrieval]\nbatch_size = 0\n", "docaudit.toml:2: 'retrieval.batch_size' must be at least 1"),
+    ],
+)
+def test_retrieval_settings_name_their_line(tmp_path, text, message):
+    (tmp_path / "docaudit.toml").write_text(text)
+    with pytest.raises(InputError) as failed:
+        load_config(cwd=tmp_path)
+    assert str(failed.value).startswith(f"{tmp_path / message}")
+
+
+def test_the_readme_retrieval_example_is_a_valid_config(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme[readme.index("### Mirror the production retriever") :]
+    block = block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
+    (tmp_path / "docaudit.toml").write_text(block)
+    config = load_config(tmp_path / "docaudit.toml")
+    assert (config.chunk_by, config.retrieval.mode, config.retrieval.api_key_env) == (
+        "headings",
+        "hybrid",
+        "OPENAI_API_KEY",
+    )

@@ -171,6 +171,26 @@ def test_changing_the_chunking_reembeds_and_leaves_no_stale_chunks(tmp_path, emb
     assert index.chunk_count() == large.chunks_embedded < small.chunks_embedded
 
 
+def test_chunking_by_markdown_headings_gives_each_section_its_chunks_and_reembeds_when_chosen(tmp_path, embedder):
+    page = "# Runbook\n\nIntro line.\n\n## Failover\n\nPromote the replica.\n\n## Restore\n\nRestore from backup.\n"
+    commit(tmp_path / "docs", {"runbook.md": page})
+    config = Config(index=str(tmp_path / "idx"))
+    index = Index(config, embedder)
+    assert crawl(index, "git", str(tmp_path / "docs"), config).chunks_embedded == 1  # one short page, one chunk
+    config.chunk_by = "headings"
+    index = Index(config, embedder)
+    stats = crawl(index, "git", str(tmp_path / "docs"), config)
+    assert (stats.updated, stats.chunks_embedded) == (1, 3)
+    texts = sorted(index.chunk_texts()["git:docs:runbook.md"])
+    assert texts == [
+        "# Runbook\n\nIntro line.",
+        "## Failover\n\nPromote the replica.",
+        "## Restore\n\nRestore from backup.",
+    ]
+    meta = index._collection("chunks").get(include=["metadatas"])["metadatas"]
+    assert all("header_path" not in m for m in meta) and {m["path"] for m in meta} == {"runbook.md"}
+
+
 def _docs(n: int, **overrides) -> list:
     from docaudit.records import Doc
 
