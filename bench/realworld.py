@@ -1,6 +1,6 @@
 """docaudit on real docs sites, as a new user runs it: no configuration, generated probes.
 
-    python bench/realworld.py [--corpus vitess] [--report old.json]
+    python bench/realworld.py [--corpus vitess] [--report old.json] [--retriever docaudit:hybrid ...]
 
 Builds the corpus's git repo from ../shared/corpora/<name>-docs (its build_repo.py replays each file's
 real last commit: dates, authors, subjects), crawls it into build/realworld/<name>-index (kept
@@ -17,7 +17,9 @@ bench/labels/<name>.yaml, written by reading the pages:
   (development) version a successor, and no page of the current version is flagged.
 
 `--report FILE` scores a JSON report written earlier (e.g. by an older docaudit) instead of
-auditing, so that before and after are scored by the same labels.
+auditing, so that before and after are scored by the same labels. `--retriever` (repeatable: `docaudit`,
+`docaudit:bm25`, `docaudit:hybrid`, `docaudit:hybrid+rerank` with `--reranker FOLDER`, or your own
+`file.py:NAME`) audits under each and scores the findings each one produces, then how many hold under all.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def newest_commit(repo: Path) -> datetime:
     return datetime.fromtimestamp(int(out.stdout.strip()), tz=timezone.utc)
 
 
-def run_audit(name: str) -> dict:
+def run_audit(name: str, retrievers: list[str] | None = None, reranker: str = "") -> dict:
     from docaudit.audit import audit, crawl
     from docaudit.config import Config
     from docaudit.index import Index
@@ -64,6 +66,8 @@ def run_audit(name: str) -> dict:
 
     repo = build_repo(name)
     config = Config(index=str(BUILD / f"{name}-index"))  # no docaudit.toml: a first run
+    config.retrieval.retrievers = list(retrievers or [])
+    config.retrieval.reranker = reranker
     index = Index(config)
     started = time.perf_counter()
     stats = crawl(index, "git", str(repo), config)
@@ -90,6 +94,34 @@ def items(finding: dict) -> list[tuple[str, str, str]]:
     if finding["related"]:
         return [(rule, doc, related["path"]) for related in finding["related"]]
     return [(rule, doc, "")]
+
+
+def judge(labels: dict, findings: list[dict]) -> tuple[int, int, int, int]:
+    """(items right, wrong, unlabelled, stale pages caught) for some findings."""
+    judged = {(x["rule"], x["doc"], x.get("related", "")): x for x in labels["findings"]}
+    tally = Counter()
+    for item in [item for f in findings for item in items(f)]:
+        label = judged.get(item) or judged.get((item[0], item[1], ""))
+        tally["unlabelled" if label is None else "right" if label["right"] else "wrong"] += 1
+    flagged = {doc for f in findings for rule, doc, _ in items(f) if rule in ITEM_RULES_STALE}
+    caught = sum(1 for page in labels["stale_pages"] if page["doc"] in flagged)
+    return tally["right"], tally["wrong"], tally["unlabelled"], caught
+
+
+def per_retriever(name: str, report: dict) -> None:
+    labels = yaml.safe_load((LABELS / f"{name}.yaml").read_text())
+    held = [f["evidence"].get("retrievers", []) for f in report["findings"]]
+    names = sorted({r for retrievers in held for r in retrievers})
+    wanted = len(labels["stale_pages"])
+    for retriever in names:
+        mine = [f for f, h in zip(report["findings"], held) if retriever in h]
+        right, wrong, unlabelled, caught = judge(labels, mine)
+        print(
+            f"  under {retriever}: {len(mine)} findings, items {right} right / {wrong} wrong / {unlabelled} "
+            f"unlabelled, stale pages caught {caught}/{wanted}"
+        )
+    robust = [f for f, h in zip(report["findings"], held) if len(h) == len(names)]
+    print(f"  held under all {len(names)}: {len(robust)} of {len(report['findings'])} findings")
 
 
 def score(name: str, report: dict) -> None:
@@ -144,9 +176,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="vitess", choices=sorted(CORPORA), help="which real corpus")
     parser.add_argument("--report", help="score this JSON report instead of auditing")
+    parser.add_argument("--retriever", action="append", default=[], help="audit under this retriever (repeat)")
+    parser.add_argument("--reranker", default="", help="a CrossEncoder folder for the +rerank variants")
     args = parser.parse_args()
-    report = json.loads(Path(args.report).read_text()) if args.report else run_audit(args.corpus)
+    if args.report:
+        report = json.loads(Path(args.report).read_text())
+    else:
+        report = run_audit(args.corpus, args.retriever, args.reranker)
     score(args.corpus, report)
+    if len(args.retriever) > 1:
+        per_retriever(args.corpus, report)
 
 
 if __name__ == "__main__":
