@@ -108,20 +108,19 @@ def judge(labels: dict, findings: list[dict]) -> tuple[int, int, int, int]:
     return tally["right"], tally["wrong"], tally["unlabelled"], caught
 
 
-def per_retriever(name: str, report: dict) -> None:
+def per_retriever(name: str, alone: dict[str, dict], together: dict) -> None:
+    """Each retriever audited alone (its own grouped findings, its own pages), then how many of the
+    findings of one audit under all of them hold under every one."""
     labels = yaml.safe_load((LABELS / f"{name}.yaml").read_text())
-    held = [f["evidence"].get("retrievers", []) for f in report["findings"]]
-    names = sorted({r for retrievers in held for r in retrievers})
     wanted = len(labels["stale_pages"])
-    for retriever in names:
-        mine = [f for f, h in zip(report["findings"], held) if retriever in h]
-        right, wrong, unlabelled, caught = judge(labels, mine)
+    for retriever, report in alone.items():
+        right, wrong, unlabelled, caught = judge(labels, report["findings"])
         print(
-            f"  under {retriever}: {len(mine)} findings, items {right} right / {wrong} wrong / {unlabelled} "
-            f"unlabelled, stale pages caught {caught}/{wanted}"
+            f"  {retriever} alone: {len(report['findings'])} findings, items {right} right / {wrong} wrong / "
+            f"{unlabelled} unlabelled, stale pages caught {caught}/{wanted}"
         )
-    robust = [f for f, h in zip(report["findings"], held) if len(h) == len(names)]
-    print(f"  held under all {len(names)}: {len(robust)} of {len(report['findings'])} findings")
+    robust = [f for f in together["findings"] if len(f["evidence"].get("retrievers", [])) == len(alone)]
+    print(f"  held under all {len(alone)}: {len(robust)} of {len(together['findings'])} findings")
 
 
 def score(name: str, report: dict) -> None:
@@ -185,7 +184,8 @@ def main() -> None:
         report = run_audit(args.corpus, args.retriever, args.reranker)
     score(args.corpus, report)
     if len(args.retriever) > 1:
-        per_retriever(args.corpus, report)
+        alone = {spec: run_audit(args.corpus, [spec], args.reranker) for spec in args.retriever}
+        per_retriever(args.corpus, alone, report)
 
 
 if __name__ == "__main__":

@@ -187,13 +187,24 @@ def contradicts(a: Fact, b: Fact, min_overlap: float = 0.5) -> bool:
 
 
 def conflicts(text_a: str, text_b: str) -> list[tuple[Fact, Fact]]:
-    """Pairs of contradicting facts between two texts, one per value pair."""
+    """Pairs of contradicting facts between two texts, one per value pair.
+
+    A sentence that states both values ("4GB RAM and 20GB of disk") contradicts neither: the two
+    values are two things it describes, whichever of them the other text's sentence is matched to.
+    """
     found, seen = [], set()
-    facts_b = extract(text_b)
-    for fa in extract(text_a):
+    facts_a, facts_b = extract(text_a), extract(text_b)
+    stated: dict[str, set[tuple[str, str, str]]] = {}
+    for fact in facts_a + facts_b:
+        stated.setdefault(fact.sentence, set()).add((fact.kind, fact.unit, fact.value))
+    for fa in facts_a:
         for fb in facts_b:
             key = (fa.kind, fa.unit, fa.value, fb.value)
-            if key not in seen and contradicts(fa, fb):
+            both = fa.value != fb.value and (
+                (fa.kind, fa.unit, fb.value) in stated[fa.sentence]
+                or (fb.kind, fb.unit, fa.value) in stated[fb.sentence]
+            )
+            if key not in seen and not both and contradicts(fa, fb):
                 seen.add(key)
                 found.append((fa, fb))
     return found
