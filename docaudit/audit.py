@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from .locate import find_line
 from .own import PROBE_BATCH, Variant, own_batches
 from .probes import generate_probes, resolve_expectations
 from .records import Doc, Finding, Probe
+from .result import AuditResult
 from .retrievers import BUILTIN, CollectionRetriever, Coverage, DocMapper, Outside, UserRetriever, coverage, hits_for
 from .rules import ConflictsSeen, Ranking, collect_conflicts, evaluate
 from .suppress import Ack, suppressions
@@ -72,28 +72,6 @@ def crawl(
 def _space_of(connector: Any, target: str) -> str:
     space_for = getattr(connector, "space_for", None)
     return space_for(target) if space_for else target
-
-
-@dataclass
-class AuditResult:
-    findings: list[Finding]
-    docs: dict[str, Doc]
-    currency: dict[str, Currency]
-    probes: list[Probe]
-    rankings: list[Ranking]
-    suppressed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why (ignore marker, ack)
-    hidden: dict[str, int] = field(default_factory=dict)  # why findings were left out of `findings` -> how many
-    acknowledged: list[Finding] = field(default_factory=list)  # the suppressed findings themselves, for reports
-    retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
-    outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
-
-    def exposure(self) -> dict[str, int]:
-        """Doc key -> how many probes put it in the top-k."""
-        counts = dict.fromkeys(self.docs, 0)
-        for ranking in self.rankings:
-            for key in ranking.in_top_k():
-                counts[key] = counts.get(key, 0) + 1
-        return counts
 
 
 def audit(

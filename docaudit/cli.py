@@ -14,11 +14,10 @@ import click
 from . import __version__
 from .config import Config, load_config
 from .errors import DocauditError
-from .records import Severity, to_utc
-from .reports import FORMATS
+from .records import to_utc
+from .reports import FAIL_ON, FORMATS
 from .suppress import ACKS_FILE, BASELINE_FILE
 
-FAIL_ON = ["note", "warning", "error", "never"]
 REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
 
 
@@ -266,16 +265,10 @@ def probe_options(func: Callable) -> Callable:
         meta["docaudit.collection"] = collection_name
         meta["docaudit.probes_per_doc"] = probes_per_doc
         meta["docaudit.sample"] = sample
-        from .probes import load_probes_yaml, load_query_log
+        from .probes import load_probes
         from .suppress import load_acks
 
-        probes = None
-        if not probes_paths and Path("probes.yaml").is_file():
-            probes_paths = ("probes.yaml",)
-        if probes_paths:
-            probes = [probe for path in probes_paths for probe in load_probes_yaml(path)]
-        if log_path:
-            probes = (probes or []) + load_query_log(log_path)
+        probes = load_probes(probes_paths, log_path)
         return func(*args, probes=probes, top_k=top_k, acks=load_acks(acks_path), now=_now(now_text), **kwargs)
 
     return wrapper
@@ -318,22 +311,15 @@ def output_options(func: Callable) -> Callable:
         quiet: bool,
         **kwargs: Any,
     ) -> Any:
-        from .reports import format_for_file, markdown, render
+        from .reports import emit, format_for_file
 
-        formats = [format_for_file(path) for path in report_paths]  # a bad name fails before the work
+        reports = tuple((path, format_for_file(path)) for path in report_paths)  # a bad name fails before the work
         result, now = func(*args, quiet=quiet, **kwargs)
-        for path, report_format in zip(report_paths, formats):
-            Path(path).write_text(render(result, report_format, now) + "\n", encoding="utf-8")
-        if summary_path:
-            with open(summary_path, "a", encoding="utf-8") as summary:
-                summary.write(markdown.render(result, now) + "\n")
-        text = render(result, fmt, now)
-        if output_path:
-            Path(output_path).write_text(text + "\n", encoding="utf-8")
-        elif not quiet and text:
+        text, status = emit(result, now, fmt, fail_on, output_path, reports, summary_path)
+        if text and not quiet:
             click.echo(text)
-        if fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.findings):
-            sys.exit(1)
+        if status:
+            sys.exit(status)
 
     return wrapper
 
@@ -426,53 +412,9 @@ def baseline(
 @index_options
 def docs(fmt: str, sort: str, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config) -> None:
     """List indexed docs with owner, age, currency and why; --sort risk puts what to fix first on top."""
-    import json
+    from .reports import docs as docs_report
 
-    from rich.table import Table
-
-    from .audit import audit as run_audit
-    from .audit import collection_coverage, docs_overview
-    from .reports.table import to_text
-    from .risk import rank
-
-    risks = None
-    if sort == "risk":
-        result = run_audit(_index(config), config, now, probes, top_k, acks)
-        docs_by_key, currency = result.docs, result.currency
-        risks = rank(docs_by_key, currency, result.findings, result.exposure())
-        ordered = sorted(docs_by_key.items(), key=lambda kv: (-risks[kv[0]].score, kv[1].path or kv[1].id))
-    else:
-        docs_by_key, currency = docs_overview(_index(config), config, now)
-        ordered = sorted(docs_by_key.items(), key=lambda kv: (kv[1].source, kv[1].path or kv[1].id))
-    covered = collection_coverage(_index(config), config, docs_by_key) if config.retrieval.collection else None
-    if fmt == "json":
-        rows = []
-        for key, doc in ordered:
-            row = {**doc.summary(), "currency": currency[key].to_dict(), "notes": doc.notes}
-            if risks is not None:
-                row["risk"] = {"score": risks[key].score, "reasons": risks[key].reasons}
-            if covered is not None:
-                row["in_collection"] = (doc.path or doc.key) not in covered.missing
-            rows.append(row)
-        click.echo(json.dumps(rows, indent=2))
-        return
-    table = Table()
-    columns = ["doc", "owner", "age (days)", "currency", "why"]
-    for column in ["risk", *columns] if risks is not None else columns:
-        table.add_column(column, overflow="fold")
-    for key, doc in ordered:
-        state = currency[key]
-        cells = [
-            doc.path or doc.title,
-            doc.owner.label() if doc.owner else "-",
-            "-" if state.age_days is None else str(state.age_days),
-            state.status,
-            "; ".join((risks[key].reasons if risks is not None else []) + state.reasons + doc.notes) or "-",
-        ]
-        table.add_row(*([f"{risks[key].score:g}", *cells] if risks is not None else cells))
-    click.echo(to_text(table, f"{len(ordered)} docs"))
-    if covered is not None:
-        click.echo(_printable(covered.summary()))
+    click.echo(docs_report.render(docs_report.listing(_index(config), config, now, sort, probes, top_k, acks), fmt))
 
 
 @cli.command()
@@ -541,27 +483,11 @@ def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, 
 
     result = run_audit(_index(config), config, now, probes, top_k, acks)
     folder = Path(out_dir)
-    digests, orphans, written = mail.prepare_digests(result.findings, config, folder, now)
-    for owner_digest in digests:
-        if owner_digest.problem:
-            click.echo(
-                f"warning: the digest for {_printable(owner_digest.person.label())} could not be written "
-                f"({_printable(owner_digest.problem)}); it comes again next time",
-                err=True,
-            )
-        elif owner_digest.items:
-            new = sum(1 for i in owner_digest.items if i.status == "new")
-            click.echo(
-                f"{_printable(owner_digest.person.label())}: {len(owner_digest.items)} items ({new} new, "
-                f"{len(owner_digest.items) - new} changed), {owner_digest.unchanged} unchanged left out "
-                f"-> {folder / owner_digest.file_stem}.md"
-            )
-    quiet_owners = sum(1 for d in digests if not d.items)
-    click.echo(
-        f"Wrote {len(written)} digests to {folder}"
-        + (f"; {quiet_owners} owners have nothing new" if quiet_owners else "")
-        + (f"; {len(orphans)} findings have no owner and no fallback_owners entry" if orphans else "")
-    )
+    run = mail.prepare_digests(result.findings, config, folder, now)
+    for warning in run.warnings():
+        click.echo(f"warning: {_printable(warning)}", err=True)
+    for line in run.lines():
+        click.echo(_printable(line))
     if send:
         sent, queued, problem = mail.send_outbox(folder, config.smtp)
         click.echo(f"Sent {sent} digests" + (f"; {queued} stay queued in {folder / 'outbox'}" if queued else ""))
@@ -576,20 +502,7 @@ def rules(name: str | None) -> None:
     """List the finding rules, or explain one: when it fires, its severity, what the owner should do."""
     from . import ruleset
 
-    if name is None:
-        width = max(len(r.id) for r in ruleset.ALL)
-        for rule in ruleset.ALL:
-            click.echo(f"{rule.id:<{width}}  {rule.severity.name:<7}  {rule.summary}")
-        return
-    rule = ruleset.BY_ID.get(name)
-    if rule is None:
-        raise DocauditError(f"unknown rule '{name}': rules are {', '.join(ruleset.BY_ID)}")
-    click.echo(
-        f"{rule.id} ({rule.severity.name})\n\n{rule.summary}.\n\nWhen: {rule.when}.\n\n"
-        f"What to do: {rule.action.format(other='the current doc')}\n\n"
-        f"Suppress it in a doc with <!-- docaudit: ignore {rule.id} -->, or for a while with "
-        f"`docaudit ack DOC --rule {rule.id} --until DATE`."
-    )
+    click.echo(ruleset.explain(name) if name else ruleset.table())
 
 
 def main() -> None:

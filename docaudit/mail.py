@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -21,9 +22,40 @@ from .identity import Identities
 from .records import Finding
 
 
-def prepare_digests(
-    findings: list[Finding], config: Config, folder: Path, now: datetime
-) -> tuple[list[Digest], list[Finding], list[Path]]:
+@dataclass
+class DigestRun:
+    folder: Path
+    digests: list[Digest]
+    orphans: list[Finding]  # findings nobody owns and no fallback_owners entry claims
+    written: list[Path]
+
+    def warnings(self) -> list[str]:
+        return [
+            f"the digest for {d.person.label()} could not be written ({d.problem}); it comes again next time"
+            for d in self.digests
+            if d.problem
+        ]
+
+    def lines(self) -> list[str]:
+        """One line per owner told, then the tally."""
+        out = []
+        for d in self.digests:
+            if d.items and not d.problem:
+                new = sum(1 for i in d.items if i.status == "new")
+                out.append(
+                    f"{d.person.label()}: {len(d.items)} items ({new} new, {len(d.items) - new} changed), "
+                    f"{d.unchanged} unchanged left out -> {self.folder / d.file_stem}.md"
+                )
+        quiet_owners = sum(1 for d in self.digests if not d.items)
+        out.append(
+            f"Wrote {len(self.written)} digests to {self.folder}"
+            + (f"; {quiet_owners} owners have nothing new" if quiet_owners else "")
+            + (f"; {len(self.orphans)} findings have no owner and no fallback_owners entry" if self.orphans else "")
+        )
+        return out
+
+
+def prepare_digests(findings: list[Finding], config: Config, folder: Path, now: datetime) -> DigestRun:
     """This week's digests on disk and queued, the state updated; also the findings nobody owns."""
     identities = Identities(config)
     state = load_state(folder)
@@ -34,7 +66,7 @@ def prepare_digests(
     save_state(folder, remember(state, told, findings, identities))
     for digest in digests:
         digest.problem = failed.get(digest.person.key, "")
-    return digests, orphans, written
+    return DigestRun(folder, digests, orphans, written)
 
 
 def _inside(folder: Path, name: str) -> Path:

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import yamlfile
@@ -182,3 +182,17 @@ def resolve_expectations(probes: list[Probe], docs: dict[str, Doc]) -> dict[str,
             keys.append(key)
         resolved[probe.id] = keys
     return resolved
+
+
+DEFAULT_PROBES = "probes.yaml"
+
+
+def load_probes(paths: Sequence[str], log_path: str | None = None) -> list[Probe] | None:
+    """The probes of these files (default: ./probes.yaml when it exists) and of a query log; None when
+    there are none, so the audit generates them from the docs."""
+    if not paths and Path(DEFAULT_PROBES).is_file():
+        paths = (DEFAULT_PROBES,)
+    probes = [probe for path in paths for probe in load_probes_yaml(path)] if paths else None
+    if log_path:
+        probes = (probes or []) + load_query_log(log_path)
+    return probes

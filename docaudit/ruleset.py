@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import DocauditError
 from .records import Severity
 
 DOCS_URL = "README.md#rules"
@@ -114,3 +115,22 @@ def readme_table() -> str:
     rows = ["| rule | severity | when |", "|---|---|---|"]
     rows += [f"| `{r.id}` | {r.severity.name} | {r.when} |" for r in ALL]
     return "\n".join(rows)
+
+
+def table() -> str:
+    """Every rule on one line: id, severity, summary (`docaudit rules`)."""
+    width = max(len(r.id) for r in ALL)
+    return "\n".join(f"{rule.id:<{width}}  {rule.severity.name:<7}  {rule.summary}" for rule in ALL)
+
+
+def explain(name: str) -> str:
+    """One rule in full (`docaudit rules NAME`): when it fires, its severity, what the owner should do."""
+    rule = BY_ID.get(name)
+    if rule is None:
+        raise DocauditError(f"unknown rule '{name}': rules are {', '.join(BY_ID)}")
+    return (
+        f"{rule.id} ({rule.severity.name})\n\n{rule.summary}.\n\nWhen: {rule.when}.\n\n"
+        f"What to do: {rule.action.format(other='the current doc')}\n\n"
+        f"Suppress it in a doc with <!-- docaudit: ignore {rule.id} -->, or for a while with "
+        f"`docaudit ack DOC --rule {rule.id} --until DATE`."
+    )

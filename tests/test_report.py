@@ -165,3 +165,18 @@ def test_unused_doc_fields_do_not_break_rendering():
     finding = Finding("missing-owner", Severity.warning, bare, "no owner")
     page = html.render(AuditResult([finding], {bare.key: bare}, {}, [], []), NOW)
     assert "(no owner)" in page
+
+
+def test_importing_the_emitters_imports_no_connector_index_or_model_and_sets_no_environment():
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "import docaudit.reports, docaudit.reports.docs, docaudit.result\n"
+        "heavy = [m for m in ('connectors', 'docaudit.index', 'docaudit.audit', 'chromadb', 'torch') if m in sys.modules]\n"
+        "print(heavy, os.environ.get('HF_HUB_OFFLINE'))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "HF_HUB_OFFLINE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout == "[] None\n"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..audit import AuditResult
 from ..errors import DocauditError
+from ..records import Severity
+from ..result import AuditResult
 from . import github, html, json_report, junit, markdown, sarif, table
 
 FORMATS = {
@@ -43,3 +44,36 @@ def format_for_file(path: str) -> str:
         known = ", ".join(REPORT_SUFFIXES)
         raise DocauditError(f"--report {path}: cannot tell the format from '{suffix or 'no extension'}' (use {known})")
     return REPORT_SUFFIXES[suffix]
+
+
+FAIL_ON = ("note", "warning", "error", "never")
+
+
+def exit_status(result: AuditResult, fail_on: str) -> int:
+    """1 when a finding is at or above the `fail_on` severity ("never": 0 whatever is found)."""
+    if fail_on == "never":
+        return 0
+    return 1 if any(f.severity >= Severity.parse(fail_on) for f in result.findings) else 0
+
+
+def emit(
+    result: AuditResult,
+    now: datetime,
+    fmt: str,
+    fail_on: str,
+    output: str | None = None,
+    reports: tuple[tuple[str, str], ...] = (),
+    summary: str | None = None,
+) -> tuple[str, int]:
+    """Write the reports asked for ((path, format) pairs, `output`, a Markdown `summary` appended to);
+    return what is left to print (nothing when `output` took it) and the exit status."""
+    for path, report_format in reports:
+        Path(path).write_text(render(result, report_format, now) + "\n", encoding="utf-8")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(markdown.render(result, now) + "\n")
+    text = render(result, fmt, now)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        text = ""
+    return text, exit_status(result, fail_on)

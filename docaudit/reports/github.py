@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..audit import AuditResult
+from ..result import AuditResult
 from .safe import terminal
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}

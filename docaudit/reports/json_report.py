@@ -10,8 +10,8 @@ import json
 from collections import Counter
 from datetime import datetime
 
-from ..audit import AuditResult
 from ..records import iso
+from ..result import AuditResult
 
 SCHEMA_VERSION = 1
 

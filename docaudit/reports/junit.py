@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from ..audit import AuditResult
 from ..records import iso
+from ..result import AuditResult
 from .safe import xml_text
 
 

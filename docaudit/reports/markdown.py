@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from ..audit import AuditResult
 from ..records import safe_url
+from ..result import AuditResult
 from .safe import markdown_cell, terminal
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from .. import __version__ as docaudit_version
 from .. import ruleset
-from ..audit import AuditResult
 from ..records import Finding
+from ..result import AuditResult
 from ..rules import RULE_HELP, RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..audit import AuditResult
+from ..result import AuditResult
 from .safe import terminal
 
 STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}

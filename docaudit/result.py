@@ -1,0 +1,33 @@
+"""What an audit found: the one record every output format, digest and gate reads. Importing it
+imports no connector, index or model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .currency import Currency
+from .records import Doc, Finding, Probe
+from .retrievers import Outside
+from .rules import Ranking
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    docs: dict[str, Doc]
+    currency: dict[str, Currency]
+    probes: list[Probe]
+    rankings: list[Ranking]
+    suppressed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why (ignore marker, ack)
+    hidden: dict[str, int] = field(default_factory=dict)  # why findings were left out of `findings` -> how many
+    acknowledged: list[Finding] = field(default_factory=list)  # the suppressed findings themselves, for reports
+    retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
+    outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
+
+    def exposure(self) -> dict[str, int]:
+        """Doc key -> how many probes put it in the top-k."""
+        counts = dict.fromkeys(self.docs, 0)
+        for ranking in self.rankings:
+            for key in ranking.in_top_k():
+                counts[key] = counts.get(key, 0) + 1
+        return counts
