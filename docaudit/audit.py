@@ -13,6 +13,7 @@ import connectors
 from connectors import gitrepo
 
 from .config import Config
+from .conflicts import ConflictsSeen, collect_conflicts
 from .currency import Currency, assess
 from .duplicates import find_duplicates
 from .errors import DocauditError
@@ -20,10 +21,11 @@ from .index import CrawlStats, Index
 from .locate import find_line
 from .own import PROBE_BATCH, Variant, own_batches
 from .probes import generate_probes, resolve_expectations
+from .ranking import Ranking
 from .records import Doc, Finding, Probe
 from .result import AuditResult
 from .retrievers import BUILTIN, CollectionRetriever, Coverage, DocMapper, Outside, UserRetriever, coverage, hits_for
-from .rules import ConflictsSeen, Ranking, collect_conflicts, evaluate
+from .rules import evaluate
 from .suppress import Ack, suppressions
 
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import DocauditError
 from .facts import _words, sentences
-from .rules import Ranking
+from .ranking import Ranking
 
 MIN_OVERLAP = 0.3  # sentences sharing less than this are about different things: not worth a model call
 MAX_PAIRS = 2000  # per audit, so a huge probe set cannot turn the audit into an NLI batch job

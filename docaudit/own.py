@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from .config import MODES, Config
 from .errors import DocauditError
+from .ranking import Ranking
 from .records import Hit, Probe
 from .retrievers import BUILTIN
-from .rules import Ranking
 
 if TYPE_CHECKING:
     from .index import Index

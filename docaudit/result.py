@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .currency import Currency
+from .ranking import Ranking, exposure
 from .records import Doc, Finding, Probe
 from .retrievers import Outside
-from .rules import Ranking
 
 
 @dataclass
@@ -25,9 +25,5 @@ class AuditResult:
     outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
 
     def exposure(self) -> dict[str, int]:
-        """Doc key -> how many probes put it in the top-k."""
-        counts = dict.fromkeys(self.docs, 0)
-        for ranking in self.rankings:
-            for key in ranking.in_top_k():
-                counts[key] = counts.get(key, 0) + 1
-        return counts
+        """Doc key -> how many probes put it in the top-k (0 for every other doc)."""
+        return {**dict.fromkeys(self.docs, 0), **exposure(self.rankings)}
