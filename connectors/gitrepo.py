@@ -12,14 +12,10 @@ import functools
 import hashlib
 import os
 import re
-import subprocess
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-import pathspec
 import yaml
 
 from connectors import CrawlState
@@ -27,15 +23,17 @@ from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.headers import owner_from_text, read_header, status_markers
-from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+from docaudit.records import Doc, Gone, Marker, Skipped, to_utc
 from docaudit.sites import read_site
 from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
 
+from . import git_history
+from .git_history import FileHistory, run_git  # noqa: F401 - run_git: re-exported for the gate
+
 KIND = "git"
 EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm"}
 MARKER_KEYS = ("deprecated", "is_deprecated", "archived", "superseded_by", "review_by")
-CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 SKIP_DIRS = {".git", "node_modules", ".docaudit", ".venv", "venv", "__pycache__"}
 IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGNORECASE)
 
@@ -49,7 +47,7 @@ def identity(target: str) -> str:
     """What the folder is, wherever it is checked out: the repository's remote and the path inside it,
     else its absolute path."""
     root = Path(target).resolve()
-    repo = _git_toplevel(root)
+    repo = git_history.git_toplevel(root)
     if repo:
         remote = run_git(root, "config", "--get", "remote.origin.url").stdout.strip()
         if remote:
@@ -84,12 +82,12 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     if not root.is_dir():
         raise DocauditError(f"{target}: not a folder")
     space = state.space or space_for(target)
-    repo = _git_toplevel(root)
+    repo = git_history.git_toplevel(root)
     files = _list_files(root, repo)
     doc_files = [f for f in files if PurePosixPath(f).suffix.lower() in EXTENSIONS]
-    history = _history(root, repo, doc_files, config) if repo else {}
-    codeowners = _codeowners(root)
-    owners_files = _owners_files(root, files)
+    history = git_history.history(root, repo, doc_files, config) if repo else {}
+    codeowners = git_history.codeowners(root)
+    owners_files = git_history.owners_files(root, files)
     # Index pages are read for their cascades and for what they say of their version: once.
     frontmatter = functools.cache(lambda rel: _frontmatter_of(root, rel))
     cascades = _cascades(doc_files, frontmatter)
@@ -113,35 +111,10 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)
-    state.next_cursor = {"head": _head(root) if repo else None, "identity": identity(target)}
+    state.next_cursor = {"head": git_history.head(root) if repo else None, "identity": identity(target)}
 
 
 # --- listing and reading -------------------------------------------------------------
-
-
-def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """git in `root`, file names unquoted and undecodable bytes kept, never raising on a git error."""
-    return subprocess.run(
-        ["git", "-c", "core.quotepath=off", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="surrogateescape",
-        check=False,
-    )
-
-
-def _git_toplevel(root: Path) -> Path | None:
-    try:
-        out = run_git(root, "rev-parse", "--show-toplevel")
-    except FileNotFoundError:  # no git on this machine: a plain folder
-        return None
-    return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
-
-
-def _head(root: Path) -> str | None:
-    out = run_git(root, "rev-parse", "HEAD")
-    return out.stdout.strip() if out.returncode == 0 else None
 
 
 def _list_files(root: Path, repo: Path | None) -> list[str]:
@@ -200,135 +173,7 @@ def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
 # --- history ---------------------------------------------------------------------------
 
 
-@dataclass
-class _FileHistory:
-    last_modified: datetime | None
-    author: Owner | None
-    created: datetime
-    creator: Owner | None
-    ignored: list[str] = field(default_factory=list)  # mass edits passed over
-
-
-def _history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dict[str, _FileHistory]:
-    """Newest meaningful commit and first commit of every file, from one `git log`."""
-    out = run_git(
-        root,
-        "log",
-        "--no-renames",
-        "--use-mailmap",
-        "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
-        "--name-only",
-        "--relative",
-        "--",
-        ".",
-    )
-    if out.returncode != 0:  # e.g. a repo with no commits yet
-        return {}
-    wanted = set(doc_files)
-    ignore_revs = _ignore_revs(repo)
-    threshold = max(config.mass_edit_min_files, config.mass_edit_fraction * len(doc_files))
-    history: dict[str, _FileHistory] = {}
-    for record in out.stdout.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, names = record.partition("\n")
-        sha, timestamp, name, email = header.split("\x1f")
-        touched = [n for n in names.splitlines() if n in wanted]
-        when = to_utc(int(timestamp))
-        mass = sha in ignore_revs or len(touched) >= threshold
-        for rel in touched:  # newest commit first
-            entry = history.setdefault(rel, _FileHistory(None, None, when, None))
-            entry.created, entry.creator = when, Owner(name, email, "creator")
-            if entry.last_modified is None:
-                if mass:
-                    entry.ignored.append(f"{sha[:10]} {when:%Y-%m-%d}")
-                else:
-                    entry.last_modified, entry.author = when, Owner(name, email, "last committer")
-    for entry in history.values():
-        if entry.last_modified is None:  # only mass edits ever touched it: its creation is its content date
-            entry.last_modified, entry.author = entry.created, entry.creator
-            entry.ignored = entry.ignored[:-1]
-    return history
-
-
-def _ignore_revs(repo: Path) -> set[str]:
-    path = repo / ".git-blame-ignore-revs"
-    if not path.is_file():
-        return set()
-    revs = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            revs.add(line)
-    return {r for r in revs if len(r) == 40}
-
-
 # --- ownership ---------------------------------------------------------------------------
-
-
-def _codeowners(root: Path) -> list[tuple[pathspec.PathSpec, list[str], str]]:
-    for place in CODEOWNERS_PLACES:
-        path = root / place
-        if path.is_file():
-            rules = []
-            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-                line = line.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                pattern, *owners = line.split()
-                spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
-                rules.append((spec, owners, f"{place}:{number}"))
-            return rules
-    return []
-
-
-def _codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str]]) -> tuple[Owner | None, str]:
-    """(owner, the CODEOWNERS line that decided) — a matching line with no owners means unowned."""
-    for spec, owners, where in reversed(rules):  # last match wins
-        if spec.match_file(rel):
-            if not owners:
-                return None, where
-            first = owners[0]
-            email = first if "@" in first and not first.startswith("@") else ""
-            return Owner(" ".join(owners) if not email else "", email, f"CODEOWNERS ({where})"), where
-    return None, ""
-
-
-def _is_ignored_author(owner: Owner, config: Config) -> bool:
-    who = f"{owner.name} <{owner.email}>".lower()
-    return any(part.lower() in who for part in config.ignore_authors)
-
-
-def _owners_files(root: Path, files: list[str]) -> dict[str, tuple[list[str], str]]:
-    """Folder -> (people, file) from Prow-style OWNERS files: approvers, else reviewers."""
-    found = {}
-    for rel in files:
-        if PurePosixPath(rel).name != "OWNERS":
-            continue
-        try:
-            data = safe_load((root / rel).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        for key in ("approvers", "reviewers"):
-            people = data.get(key)
-            if isinstance(people, list) and any(isinstance(p, str) for p in people):
-                folder = str(PurePosixPath(rel).parent)
-                found[folder] = ([str(p) for p in people if isinstance(p, str)], f"{rel} {key}")
-                break
-    return found
-
-
-def _owners_file_for(rel: str, owners_files: dict[str, tuple[list[str], str]]) -> Owner | None:
-    """The nearest OWNERS file above the doc wins."""
-    parent = PurePosixPath(rel).parent
-    for folder in [parent, *parent.parents]:
-        entry = owners_files.get(str(folder))
-        if entry:
-            people, where = entry
-            return Owner(people[0], "", where)
-    return None
 
 
 # --- frontmatter, cascades, markers --------------------------------------------------------
@@ -446,7 +291,7 @@ def _build_doc(
     rel: str,
     text: str,
     root: Path,
-    history: _FileHistory | None,
+    history: FileHistory | None,
     codeowners: list,
     owners_files: dict[str, tuple[list[str], str]],
     cascades: dict,
@@ -493,10 +338,10 @@ def _build_doc(
         owner = owner_from_text(str(owner_value), "frontmatter" if "owner" in meta else "header")
     unowned_because = []
     if owner is None:
-        owner, line = _codeowner_for(rel, codeowners)
+        owner, line = git_history.codeowner_for(rel, codeowners)
         unowned_because.append(f"CODEOWNERS ({line}) assigns no one" if line else "no CODEOWNERS line matches")
     if owner is None and owners_files:
-        owner = _owners_file_for(rel, owners_files)
+        owner = git_history.owners_file_for(rel, owners_files)
         if owner is None:
             unowned_because.append("no OWNERS file above it names an approver or reviewer")
     author_value = fields.get(config.markers.owner_field.lower())
@@ -507,7 +352,7 @@ def _build_doc(
         if history.ignored:
             notes.append("mass edits not counted as edits: " + ", ".join(history.ignored))
         if owner is None and history.author:
-            if _is_ignored_author(history.author, config):
+            if git_history.is_ignored_author(history.author, config):
                 unowned_because.append(
                     f"the last committer, {history.author.label()}, is not a person (ignore_authors)"
                 )

@@ -1,0 +1,171 @@
+"""What git says about each doc file: its last real edit and who made it (one `git log` pass over the
+repo, mass edits and `.git-blame-ignore-revs` left out), and who owns it by CODEOWNERS or Prow OWNERS."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pathspec
+import yaml
+
+from docaudit.config import Config
+from docaudit.records import Owner, to_utc
+from docaudit.yamlfile import safe_load
+
+CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """git in `root`, file names unquoted and undecodable bytes kept, never raising on a git error."""
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        check=False,
+    )
+
+
+def git_toplevel(root: Path) -> Path | None:
+    try:
+        out = run_git(root, "rev-parse", "--show-toplevel")
+    except FileNotFoundError:  # no git on this machine: a plain folder
+        return None
+    return Path(out.stdout.strip()).resolve() if out.returncode == 0 else None
+
+
+def head(root: Path) -> str | None:
+    out = run_git(root, "rev-parse", "HEAD")
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+@dataclass
+class FileHistory:
+    last_modified: datetime | None
+    author: Owner | None
+    created: datetime
+    creator: Owner | None
+    ignored: list[str] = field(default_factory=list)  # mass edits passed over
+
+
+def history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dict[str, FileHistory]:
+    """Newest meaningful commit and first commit of every file, from one `git log`."""
+    out = run_git(
+        root,
+        "log",
+        "--no-renames",
+        "--use-mailmap",
+        "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
+        "--name-only",
+        "--relative",
+        "--",
+        ".",
+    )
+    if out.returncode != 0:  # e.g. a repo with no commits yet
+        return {}
+    wanted = set(doc_files)
+    ignore_revs = _ignore_revs(repo)
+    threshold = max(config.mass_edit_min_files, config.mass_edit_fraction * len(doc_files))
+    history: dict[str, FileHistory] = {}
+    for record in out.stdout.split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, names = record.partition("\n")
+        sha, timestamp, name, email = header.split("\x1f")
+        touched = [n for n in names.splitlines() if n in wanted]
+        when = to_utc(int(timestamp))
+        mass = sha in ignore_revs or len(touched) >= threshold
+        for rel in touched:  # newest commit first
+            entry = history.setdefault(rel, FileHistory(None, None, when, None))
+            entry.created, entry.creator = when, Owner(name, email, "creator")
+            if entry.last_modified is None:
+                if mass:
+                    entry.ignored.append(f"{sha[:10]} {when:%Y-%m-%d}")
+                else:
+                    entry.last_modified, entry.author = when, Owner(name, email, "last committer")
+    for entry in history.values():
+        if entry.last_modified is None:  # only mass edits ever touched it: its creation is its content date
+            entry.last_modified, entry.author = entry.created, entry.creator
+            entry.ignored = entry.ignored[:-1]
+    return history
+
+
+def _ignore_revs(repo: Path) -> set[str]:
+    path = repo / ".git-blame-ignore-revs"
+    if not path.is_file():
+        return set()
+    revs = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            revs.add(line)
+    return {r for r in revs if len(r) == 40}
+
+
+def codeowners(root: Path) -> list[tuple[pathspec.PathSpec, list[str], str]]:
+    for place in CODEOWNERS_PLACES:
+        path = root / place
+        if path.is_file():
+            rules = []
+            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                pattern, *owners = line.split()
+                spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
+                rules.append((spec, owners, f"{place}:{number}"))
+            return rules
+    return []
+
+
+def codeowner_for(rel: str, rules: list[tuple[pathspec.PathSpec, list[str], str]]) -> tuple[Owner | None, str]:
+    """(owner, the CODEOWNERS line that decided) — a matching line with no owners means unowned."""
+    for spec, owners, where in reversed(rules):  # last match wins
+        if spec.match_file(rel):
+            if not owners:
+                return None, where
+            first = owners[0]
+            email = first if "@" in first and not first.startswith("@") else ""
+            return Owner(" ".join(owners) if not email else "", email, f"CODEOWNERS ({where})"), where
+    return None, ""
+
+
+def is_ignored_author(owner: Owner, config: Config) -> bool:
+    who = f"{owner.name} <{owner.email}>".lower()
+    return any(part.lower() in who for part in config.ignore_authors)
+
+
+def owners_files(root: Path, files: list[str]) -> dict[str, tuple[list[str], str]]:
+    """Folder -> (people, file) from Prow-style OWNERS files: approvers, else reviewers."""
+    found = {}
+    for rel in files:
+        if PurePosixPath(rel).name != "OWNERS":
+            continue
+        try:
+            data = safe_load((root / rel).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for key in ("approvers", "reviewers"):
+            people = data.get(key)
+            if isinstance(people, list) and any(isinstance(p, str) for p in people):
+                folder = str(PurePosixPath(rel).parent)
+                found[folder] = ([str(p) for p in people if isinstance(p, str)], f"{rel} {key}")
+                break
+    return found
+
+
+def owners_file_for(rel: str, owners_files: dict[str, tuple[list[str], str]]) -> Owner | None:
+    """The nearest OWNERS file above the doc wins."""
+    parent = PurePosixPath(rel).parent
+    for folder in [parent, *parent.parents]:
+        entry = owners_files.get(str(folder))
+        if entry:
+            people, where = entry
+            return Owner(people[0], "", where)
+    return None

@@ -1,0 +1,153 @@
+"""Notion's HTTP side: the real notion-client, paced client-side and retried by one policy that covers
+429 (honouring Retry-After), 5xx, 529 and timeouts for every call, POSTs included; errors explained in
+one line that names the setting or the permission to fix."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+from docaudit.config import NotionSettings
+from docaudit.errors import DocauditError
+from docaudit.retry import GaveUp, retry_after_seconds, with_retries
+
+DEFAULT_BASE_URL = "https://api.notion.com"
+
+
+PAGE_SIZE = 100
+
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504, 529}
+
+
+class NotionError(DocauditError):
+    """An API answer that retrying will not fix; `status` is the HTTP status."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotionApi:
+    """One notion-client per crawl, paced and retried; `calls` counts requests sent."""
+
+    def __init__(self, settings: NotionSettings) -> None:
+        from notion_client import Client
+
+        token = os.environ.get(settings.token_env, "").strip()
+        if not token:
+            raise DocauditError(
+                f"Notion: no token: set {settings.token_env} to an integration token "
+                "(or name another variable with token_env under [notion])"
+            )
+        self.settings = settings
+        self.base_url = (settings.base_url or os.environ.get("NOTION_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        logger = logging.getLogger("docaudit.notion")
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+        self.client = Client(
+            auth=token,
+            base_url=self.base_url,
+            notion_version=settings.api_version,
+            timeout_ms=int(settings.timeout_seconds * 1000),
+            retry=False,
+            logger=logger,
+        )
+        self.interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0.0
+        self._last = 0.0
+        self.calls = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, body: dict | None = None, query: dict | None = None) -> dict:
+        from notion_client.errors import APIResponseError, HTTPResponseError
+
+        def once() -> dict:
+            self._pace()
+            self.calls += 1
+            return self.client.request(path=path, method=method, body=body, query=query)
+
+        try:
+            return with_retries(
+                once,
+                retryable=_retryable,
+                retry_after=_retry_after,
+                max_retries=self.settings.max_retries,
+                first_wait=self.settings.retry_wait_seconds,
+            )
+        except GaveUp as exc:
+            status = getattr(exc.last, "status", None)
+            what = f"{status} {_code(exc.last)}" if status else _transport_problem(exc.last)
+            raise NotionError(
+                f"Notion: {method} /v1/{path} failed after {exc.attempts} attempts ({what}); "
+                "run the crawl again to pick up where it stopped",
+                status,
+            ) from None
+        except (APIResponseError, HTTPResponseError) as exc:
+            raise self._explain(method, path, exc.status, _code(exc), exc) from None
+
+    def _pace(self) -> None:
+        """At most `requests_per_second` on average: Notion's limit, kept before it has to say 429."""
+        if self.interval:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+
+    def _explain(self, method: str, path: str, status: int | None, code: str, exc: Exception) -> NotionError:
+        if status in (401, 403):
+            return NotionError(
+                f"Notion: {status} {code}: set {self.settings.token_env} to a valid "
+                "integration token, and share the pages with that integration",
+                status,
+            )
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return NotionError(f"Notion: {method} /v1/{path}: {status} {code}: {message}", status)
+
+    def paginate(self, method: str, path: str, body: dict | None = None) -> Iterator[dict]:
+        cursor = None
+        while True:
+            if method == "GET":
+                query = {"page_size": PAGE_SIZE, **({"start_cursor": cursor} if cursor else {})}
+                page = self.request(method, path, query=query)
+            else:
+                page = self.request(
+                    method,
+                    path,
+                    body={**(body or {}), "page_size": PAGE_SIZE, **({"start_cursor": cursor} if cursor else {})},
+                )
+            yield from page.get("results", [])
+            cursor = page.get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+
+def _retryable(exc: BaseException) -> bool:
+    import httpx
+    from notion_client.errors import RequestTimeoutError
+
+    return (
+        isinstance(exc, (RequestTimeoutError, httpx.TransportError)) or getattr(exc, "status", None) in RETRYABLE_STATUS
+    )
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(exc, "headers", None)
+    return retry_after_seconds(headers.get("retry-after")) if headers is not None else None
+
+
+def _code(exc: BaseException) -> str:
+    code = getattr(exc, "code", "")
+    return str(getattr(code, "value", code))  # an enum member or a plain string
+
+
+def _transport_problem(exc: Exception) -> str:
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "timed out"
+    if "Connect" in name:
+        return "could not connect"
+    return f"connection failed: {name}"
