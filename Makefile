@@ -10,10 +10,10 @@ DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yam
 .PHONY: install demo test test-fast lint bench clean
 
 # torch first, pinned: that release is a CPU build on local disk here; anything else pulls gigabytes.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
