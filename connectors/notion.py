@@ -196,59 +196,39 @@ class _Crawl:
         lines: list[str] = []
         indent = "  " * depth
         for block in self.api.paginate("GET", f"blocks/{block_id}/children"):
-            kind = block.get("type", "")
-            data = block.get(kind) or {}
-            children_of = block["id"] if block.get("has_children") else None
-            if kind in TEXT_BLOCKS:
-                text = _rich(data.get("rich_text"))
-                if kind == "to_do":
-                    text = f"[{'x' if data.get('checked') else ' '}] {text}"
-                elif kind == "callout":
-                    emoji = (data.get("icon") or {}).get("emoji", "")
-                    text = f"{emoji} {text}".strip()
-                elif kind == "code":
-                    text = f"```{data.get('language', '')}\n{text}\n```"
-                prefix = TEXT_BLOCKS[kind]
-                lines.append(f"{prefix}{text}" if prefix.startswith("#") else f"{indent}{prefix}{text}")
-            elif kind == "table_row":
-                lines.append(indent + " | ".join(_rich(cell) for cell in data.get("cells", [])))
-            elif kind == "table":
-                pass  # its rows are its children
-            elif kind == "synced_block":
-                source = (data.get("synced_from") or {}).get("block_id")
-                children_of = source or children_of
-            elif kind == "child_page":
-                lines.append(f"{indent}[{data.get('title', 'Untitled')}](notion:{block['id']})")
-                children_of = None  # a page of its own, crawled on its own
-            elif kind == "child_database":
-                lines.append(f"{indent}{data.get('title', 'Untitled database')}")
-                children_of = None
-            elif kind in ("bookmark", "embed", "link_preview"):
-                caption = _rich(data.get("caption"))
-                lines.append(f"{indent}{caption + ': ' if caption else ''}{data.get('url', '')}")
-            elif kind in ("image", "file", "pdf", "video", "audio"):
-                caption = _rich(data.get("caption"))
-                if caption:
-                    lines.append(f"{indent}{caption}")
-            elif kind == "link_to_page":
-                target = data.get(data.get("type", ""), "")
-                title = (self.titles.get(target) or ["a linked page"])[0]
-                lines.append(f"{indent}[{title}](notion:{target})")
-            elif kind == "equation":
-                lines.append(f"{indent}{data.get('expression', '')}")
-            elif kind not in SILENT_BLOCKS:
-                # A type docaudit does not know (a tab, a new container) still gives up its text and children;
-                # only a block with neither is skipped and counted.
-                text = _any_text(data)
-                if text:
-                    lines.append(f"{indent}{text}")
-                elif not children_of:
-                    unknown.append((block["id"], kind))
-                    continue
+            line, children_of = self._block(block, indent)
+            if line is UNKNOWN:
+                unknown.append((block["id"], block.get("type", "")))
+                continue
+            if line is not None:
+                lines.append(line)
             if children_of and children_of not in visited:  # a synced block pointing back at its page stops here
                 visited.add(children_of)
                 lines += self._blocks(children_of, depth + 1, visited, unknown)
         return lines
+
+    def _block(self, block: dict, indent: str) -> tuple[str | None, str | None]:
+        """A block's own line (None: it has none; UNKNOWN: a type with neither text nor children), and
+        the block whose children are read under it."""
+        kind = block.get("type", "")
+        data = block.get(kind) or {}
+        children_of = block["id"] if block.get("has_children") else None
+        if kind in TEXT_BLOCKS:
+            return _text_line(kind, data, indent), children_of
+        if kind == "synced_block":
+            return None, (data.get("synced_from") or {}).get("block_id") or children_of
+        if kind in ("child_page", "child_database"):  # a page or database of its own, crawled on its own
+            if kind == "child_page":
+                return f"{indent}[{data.get('title', 'Untitled')}](notion:{block['id']})", None
+            return f"{indent}{data.get('title', 'Untitled database')}", None
+        if kind == "link_to_page":
+            target = data.get(data.get("type", ""), "")
+            title = (self.titles.get(target) or ["a linked page"])[0]
+            return f"{indent}[{title}](notion:{target})", children_of
+        line = _leaf_line(kind, data, indent)
+        if line is UNKNOWN and children_of:
+            return None, children_of  # an unknown container: its children still count
+        return line, children_of
 
     def _property_lines(self, page: dict) -> list[str]:
         """Database rows carry their facts in properties: render them as text so they are searchable."""
@@ -369,6 +349,40 @@ class _Crawl:
             names.append((title or "Untitled").replace("/", "-"))
             current = parent
         return "/".join(reversed(names))
+
+
+UNKNOWN = "\x00unknown"  # a block type with no text docaudit can find: counted as skipped
+
+
+def _text_line(kind: str, data: dict, indent: str) -> str:
+    text = _rich(data.get("rich_text"))
+    if kind == "to_do":
+        text = f"[{'x' if data.get('checked') else ' '}] {text}"
+    elif kind == "callout":
+        text = f"{(data.get('icon') or {}).get('emoji', '')} {text}".strip()
+    elif kind == "code":
+        text = f"```{data.get('language', '')}\n{text}\n```"
+    prefix = TEXT_BLOCKS[kind]
+    return f"{prefix}{text}" if prefix.startswith("#") else f"{indent}{prefix}{text}"
+
+
+def _leaf_line(kind: str, data: dict, indent: str) -> str | None:
+    """The line of a block that is neither text nor a container of pages."""
+    if kind == "table_row":
+        return indent + " | ".join(_rich(cell) for cell in data.get("cells", []))
+    if kind == "table" or kind in SILENT_BLOCKS:
+        return None  # a table's rows are its children; dividers and columns say nothing
+    if kind in ("bookmark", "embed", "link_preview"):
+        caption = _rich(data.get("caption"))
+        return f"{indent}{caption + ': ' if caption else ''}{data.get('url', '')}"
+    if kind in ("image", "file", "pdf", "video", "audio"):
+        caption = _rich(data.get("caption"))
+        return f"{indent}{caption}" if caption else None
+    if kind == "equation":
+        return f"{indent}{data.get('expression', '')}"
+    # A type docaudit does not know (a tab, a new container) still gives up its text and children.
+    text = _any_text(data)
+    return f"{indent}{text}" if text else UNKNOWN
 
 
 def _plain_marker(marker: Marker) -> Marker:
