@@ -287,55 +287,19 @@ def _lineage(
             state.reasons.append(f"{version.label} is older than the declared current version {current[1]}")
     if len(versioned) < 2:
         return
-    import numpy as np
-
-    keys = versioned
-    path_stems = [_path_stem(docs[k]) for k in keys]
-    title_stems = [topic_stem(docs[k].title) for k in keys]
-    same_stem: dict[tuple[str, str], list[int]] = defaultdict(list)  # candidates by hashing, not all pairs
-    for j, key in enumerate(keys):
-        if path_stems[j]:
-            same_stem[("path", docs[key].source + ":" + path_stems[j])].append(j)
-        if title_stems[j]:
-            same_stem[("title", title_stems[j])].append(j)
-    matrix = None
-    if vectors and all(k in vectors for k in keys):
-        matrix = np.asarray([vectors[k] for k in keys], dtype=np.float32)
-    for i, key in enumerate(keys):
-        mine = versions[key]
+    candidates = _Candidates(docs, versioned, vectors)
+    for i, key in enumerate(versioned):
+        mine, current = versions[key], declared[key]
         assert mine is not None
-        current = declared[key]
         if current and mine.kind == "release" and mine.key == current[0]:
             continue  # the declared current version is current, whatever "next" folders exist
-        sims = matrix @ matrix[i] if matrix is not None else None
-        by_path = set(same_stem.get(("path", docs[key].source + ":" + path_stems[i]), ())) if path_stems[i] else set()
-        by_title = set(same_stem.get(("title", title_stems[i]), ())) if title_stems[i] else set()
-        # Similar text alone never makes a successor: the titles must share their topic words too.
-        by_topic = set(np.flatnonzero(sims >= config.topic_similarity).tolist()) if sims is not None else set()
-        by_topic = {j for j in by_topic if _shared_topic(title_stems[i], title_stems[j])}
-        best: tuple[tuple, str, str] | None = None
-        for j in sorted(by_path | by_title | by_topic):
-            other = keys[j]
-            theirs = versions[other]
-            if j == i or theirs is None or theirs.kind != mine.kind or theirs.key <= mine.key:
-                continue
-            if result[other].status == DEPRECATED:
-                continue
-            if j in by_path:
-                why = "same path apart from the version"
-            elif j in by_title:
-                why = "same title apart from the version"
-            else:
-                why = f"same topic (similarity {float(sims[j]):.2f})"
-            rank = (theirs.key, float(sims[j]) if sims is not None else 0.0)
-            if best is None or rank > best[0]:
-                best = (rank, other, why)
-        if best is None:
+        found = _successor(i, mine, candidates, versions, result, config.topic_similarity)
+        if found is None:
             continue
-        _, other, why = best
-        currency = result[key]
+        other, why = found
         theirs = versions[other]
         assert theirs is not None
+        currency = result[key]
         if currency.status == CURRENT:
             currency.status = SUPERSEDED
         if currency.superseded_by is None:
@@ -343,6 +307,70 @@ def _lineage(
         currency.reasons.append(
             f"{mine.label} ({mine.where}) is older than {theirs.label} in {docs[other].path or docs[other].title}: {why}"
         )
+
+
+class _Candidates:
+    """Which versioned docs may be versions of one another: same path or title stem (found by hashing,
+    not by comparing all pairs), or similar vectors with titles that share their topic words."""
+
+    def __init__(self, docs: Mapping[str, Doc], keys: list[str], vectors: Mapping[str, Any] | None) -> None:
+        import numpy as np
+
+        self.keys = keys
+        self.path_keys = [docs[k].source + ":" + stem if (stem := _path_stem(docs[k])) else "" for k in keys]
+        self.title_stems = [topic_stem(docs[k].title) for k in keys]
+        self.same: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for j in range(len(keys)):
+            if self.path_keys[j]:
+                self.same[("path", self.path_keys[j])].append(j)
+            if self.title_stems[j]:
+                self.same[("title", self.title_stems[j])].append(j)
+        self.matrix = None
+        if vectors and all(k in vectors for k in keys):
+            self.matrix = np.asarray([vectors[k] for k in keys], dtype=np.float32)
+
+    def around(self, i: int, threshold: float) -> tuple[set[int], set[int], set[int], Any]:
+        """(same path, same title, same topic, similarities) for doc i."""
+        import numpy as np
+
+        by_path = set(self.same.get(("path", self.path_keys[i]), ())) if self.path_keys[i] else set()
+        by_title = set(self.same.get(("title", self.title_stems[i]), ())) if self.title_stems[i] else set()
+        if self.matrix is None:
+            return by_path, by_title, set(), None
+        sims = self.matrix @ self.matrix[i]
+        # Similar text alone never makes a successor: the titles must share their topic words too.
+        near = np.flatnonzero(sims >= threshold).tolist()
+        return by_path, by_title, {j for j in near if _shared_topic(self.title_stems[i], self.title_stems[j])}, sims
+
+
+def _successor(
+    i: int,
+    mine: Version,
+    candidates: _Candidates,
+    versions: Mapping[str, Version | None],
+    result: Mapping[str, Currency],
+    threshold: float,
+) -> tuple[str, str] | None:
+    """The newest later version of doc i that is not deprecated itself, and why it is one: (key, why)."""
+    by_path, by_title, by_topic, sims = candidates.around(i, threshold)
+    best: tuple[tuple, str, str] | None = None
+    for j in sorted(by_path | by_title | by_topic):
+        other = candidates.keys[j]
+        theirs = versions[other]
+        if j == i or theirs is None or theirs.kind != mine.kind or theirs.key <= mine.key:
+            continue
+        if result[other].status == DEPRECATED:
+            continue
+        if j in by_path:
+            why = "same path apart from the version"
+        elif j in by_title:
+            why = "same title apart from the version"
+        else:
+            why = f"same topic (similarity {float(sims[j]):.2f})"
+        rank = (theirs.key, float(sims[j]) if sims is not None else 0.0)
+        if best is None or rank > best[0]:
+            best = (rank, other, why)
+    return None if best is None else (best[1], best[2])
 
 
 _STOPWORDS = {
