@@ -199,49 +199,55 @@ def _index_status(meta: dict) -> tuple[str, str] | None:
 
 
 def _declared(root: Path, files: list[str]) -> Declared:
-    declared = Declared()
+    """What the site says of its versions: Hugo's params first, then versions.json (Docusaurus, mike),
+    Sphinx's conf.py and Antora's antora.yml."""
     for name in HUGO_CONFIGS:
         params = _params(root / name)
-        if params is None:
-            continue
-        versions = params.get("versions")
-        where = f"{name} params"
-        if isinstance(versions, dict):
-            declared.current = _label(versions.get("current") or versions.get("latest") or "")
-            for key in ("next", "development", "dev", "preview", "unreleased"):
-                if versions.get(key):
-                    declared.previews.add(_label(versions[key]))
-            declared.source = f"{name} [params.versions]"
-        elif isinstance(versions, list) and not declared.current:
-            labels = [_label(v.get("version", "")) for v in versions if isinstance(v, dict)]
-            if params.get("version"):
-                declared.current = _label(params["version"])
-            elif labels:
-                declared.current = labels[0]
-            declared.source = f"{name} params.versions"
-        for key in ("latest_stable_version", "latest_version", "current_version", "stable_version"):
-            if params.get(key) and not declared.current:
-                declared.current, declared.source = _label(params[key]), f"{where}.{key}"
-        if declared.current or declared.previews:
-            return declared
+        if params is not None:
+            declared = _from_hugo(name, params)
+            if declared.current or declared.previews:
+                return declared
+    declared = Declared()
     for rel in files:
-        if PurePosixPath(rel).name == "versions.json":
-            labels, current, source = _versions_json(root / rel, rel)
+        file_name = PurePosixPath(rel).name
+        if file_name == "versions.json":
+            _, current, source = _versions_json(root / rel, rel)
             if current:
                 declared.current, declared.source = current, source
                 return declared
-        if PurePosixPath(rel).name == "conf.py" and not declared.current:  # Sphinx: the release it builds
+        elif file_name == "conf.py" and not declared.current:  # Sphinx: the release it builds
             text = _load_small(root / rel, lambda t: t)
             m = re.search(r"^(?:release|version)\s*=\s*['\"]v?(\d+(?:\.\d+){0,2})", str(text or ""), re.MULTILINE)
             if m:
                 declared.current, declared.source = m.group(1), f"{rel} release"
-        if PurePosixPath(rel).name == "antora.yml":
+        elif file_name == "antora.yml":
             data = _load_small(root / rel, safe_load)
-            if isinstance(data, dict) and data.get("version"):
-                label = _label(data["version"])
-                if _truthy(data.get("prerelease")):
-                    declared.previews.add(label)
-                    declared.source = rel
+            if isinstance(data, dict) and data.get("version") and _truthy(data.get("prerelease")):
+                declared.previews.add(_label(data["version"]))
+                declared.source = rel
+    return declared
+
+
+def _from_hugo(name: str, params: dict) -> Declared:
+    """Hugo/Docsy: `[params.versions]` current and next, a list of versions, or a latest-version param."""
+    declared = Declared()
+    versions = params.get("versions")
+    if isinstance(versions, dict):
+        declared.current = _label(versions.get("current") or versions.get("latest") or "")
+        for key in ("next", "development", "dev", "preview", "unreleased"):
+            if versions.get(key):
+                declared.previews.add(_label(versions[key]))
+        declared.source = f"{name} [params.versions]"
+    elif isinstance(versions, list):
+        labels = [_label(v.get("version", "")) for v in versions if isinstance(v, dict)]
+        if params.get("version"):
+            declared.current = _label(params["version"])
+        elif labels:
+            declared.current = labels[0]
+        declared.source = f"{name} params.versions"
+    for key in ("latest_stable_version", "latest_version", "current_version", "stable_version"):
+        if params.get(key) and not declared.current:
+            declared.current, declared.source = _label(params[key]), f"{name} params.{key}"
     return declared
 
 
