@@ -162,6 +162,7 @@ class Config:
     # How to run the sentence-transformers model: "torch" (the reference), or on the CPU by onnxruntime,
     # "onnx" or "onnx-int8" (int8 weights; see bench/backends.py for its speed and top-10 overlap).
     backend: str = "torch"
+    embed_processes: int = 1  # worker processes encoding on the CPU, each with the model: for many-core machines
     chunk_size: int = 200
     chunk_overlap: int = 30
     # How docs are cut into chunks, as the production RAG does it: "sentences" (llama-index's
@@ -297,6 +298,8 @@ def _build(data: dict, source: str, text: str) -> Config:
         value = getattr(config, name)
         if not (value == value and -1.0 <= value <= 1.0):  # NaN compares unequal to itself
             raise InputError(source, _line_of(text, name), f"'{name}' must be a number between 0 and 1")
+    if config.embed_processes < 1:
+        raise InputError(source, _line_of(text, "embed_processes"), "'embed_processes' must be at least 1")
     for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
         if (getattr(config, name) or 0) < 0:
             raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")

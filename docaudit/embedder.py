@@ -29,11 +29,13 @@ def offline() -> None:
 class Embedder:
     """sentence-transformers, loaded on first use: importing torch costs seconds."""
 
-    def __init__(self, model: str = "", device: str = "cpu"):
+    def __init__(self, model: str = "", device: str = "cpu", processes: int = 1):
         self.name = model or BUNDLED_MODEL
         self._path = model
         self._device = device
         self._model: Any = None
+        self._processes = processes
+        self._pool: Any = None
         self.batch_size = 64
 
     @staticmethod
@@ -76,7 +78,20 @@ class Embedder:
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
+            pool=self._worker_pool(model, len(texts)),
         )
+
+    def _worker_pool(self, model: Any, count: int) -> Any:
+        """With `processes` > 1 on a CPU, big batches go to that many worker processes (each with the
+        model): one torch process does not keep many cores busy. Started once, stopped at exit."""
+        if self._processes <= 1 or count < 2 * self.batch_size or self.pick_device(self._device) != "cpu":
+            return None
+        if self._pool is None:
+            import atexit
+
+            self._pool = model.start_multi_process_pool(["cpu"] * self._processes)
+            atexit.register(model.stop_multi_process_pool, self._pool)
+        return self._pool
 
 
 def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
@@ -93,7 +108,7 @@ def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
         from .onnx_backend import OnnxEmbedder
 
         return OnnxEmbedder(model_folder(model), model or BUNDLED_MODEL, quantized=config.backend == "onnx-int8")
-    return Embedder(model, config.device)
+    return Embedder(model, config.device, config.embed_processes)
 
 
 def model_folder(model: str) -> str:

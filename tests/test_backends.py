@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 from conftest import NOW, sample_config
 
@@ -59,3 +60,14 @@ def test_without_the_onnx_package_the_export_is_one_clear_line(tmp_path, monkeyp
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if it were not installed
     with pytest.raises(DocauditError, match=r"^backend onnx needs the onnx package: pip install onnx$"):
         embedder_for(Config(backend="onnx")).encode(["q"])
+
+
+@pytest.mark.slow
+def test_encoding_in_worker_processes_gives_the_same_vectors(embedder):
+    from docaudit.embedder import Embedder
+
+    texts = [f"Page {i}: the deploy window is {i} minutes and the rollback takes {i % 7} steps." for i in range(140)]
+    workers = Embedder(processes=2, device="cpu")
+    vectors = workers.encode(texts)
+    assert workers._pool is not None  # 140 texts: more than two batches, so the workers did it
+    assert np.allclose(vectors, embedder.encode(texts), atol=1e-5)
