@@ -1,4 +1,4 @@
-"""The two library entry points the CLI is a thin shell over: crawl a source, audit the index."""
+"""What the CLI calls: crawl a source into the index, audit the index, gate a change to a docs repo."""
 
 from __future__ import annotations
 

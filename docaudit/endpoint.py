@@ -75,8 +75,8 @@ class EndpointEmbedder:
         if self._client is None:
             self._client = httpx.Client(timeout=self.settings.timeout_seconds)
         # An empty string is refused by the API; a space embeds as nothing in particular.
-        body = {"model": self.settings.model, "input": [t if t.strip() else " " for t in texts]}
-        body["encoding_format"] = "float"
+        inputs = [t if t.strip() else " " for t in texts]
+        body = {"model": self.settings.model, "input": inputs, "encoding_format": "float"}
         headers = self._headers()
 
         def call() -> list[list[float]]:
