@@ -6,8 +6,10 @@ never the value.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -286,55 +288,51 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
 def _build(data: dict, source: str, text: str) -> Config:
     config = Config(source=source)
     _fill(config, _TYPES, data, source, text, "")
+    for key, section, message in itertools.chain(_range_problems(config), _choice_problems(config)):
+        raise InputError(source, _line_of(text, key, section), message)
+    return config
+
+
+Problem = tuple[str, str, str]  # the key, its section ("" at the top), what is wrong
+
+
+def _range_problems(config: Config) -> Iterator[Problem]:
     if config.top_k < 1:
-        raise InputError(source, _line_of(text, "top_k"), "'top_k' must be at least 1")
+        yield "top_k", "", "'top_k' must be at least 1"
     if config.chunk_size < 16:
-        raise InputError(source, _line_of(text, "chunk_size"), "'chunk_size' must be at least 16 (tokens)")
+        yield "chunk_size", "", "'chunk_size' must be at least 16 (tokens)"
     if not 0 <= config.chunk_overlap < config.chunk_size:
-        raise InputError(
-            source, _line_of(text, "chunk_overlap"), "'chunk_overlap' must be at least 0 and below 'chunk_size'"
-        )
+        yield "chunk_overlap", "", "'chunk_overlap' must be at least 0 and below 'chunk_size'"
     for name in ("min_score", "topic_similarity", "nli_threshold", "duplicate_similarity", "mass_edit_fraction"):
         value = getattr(config, name)
         if not (value == value and -1.0 <= value <= 1.0):  # NaN compares unequal to itself
-            raise InputError(source, _line_of(text, name), f"'{name}' must be a number between 0 and 1")
+            yield name, "", f"'{name}' must be a number between 0 and 1"
     if config.embed_processes < 1:
-        raise InputError(source, _line_of(text, "embed_processes"), "'embed_processes' must be at least 1")
+        yield "embed_processes", "", "'embed_processes' must be at least 1"
     for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
         if (getattr(config, name) or 0) < 0:
-            raise InputError(source, _line_of(text, name), f"'{name}' must not be negative")
+            yield name, "", f"'{name}' must not be negative"
+
+
+def _choice_problems(config: Config) -> Iterator[Problem]:
     for name, section, value, allowed in (
         ("chunk_by", "", config.chunk_by, CHUNKINGS),
         ("backend", "", config.backend, BACKENDS),
         ("mode", "retrieval", config.retrieval.mode, MODES),
+        ("api_version", "notion", config.notion.api_version, API_VERSIONS),
     ):
         if value not in allowed:
-            raise InputError(source, _line_of(text, name, section), f"'{name}' must be one of {', '.join(allowed)}")
+            yield name, section, f"'{section + '.' if section else ''}{name}' must be one of {', '.join(allowed)}"
     retrieval = config.retrieval
     if retrieval.base_url and not retrieval.base_url.startswith(("http://", "https://")):
-        raise InputError(
-            source, _line_of(text, "base_url", "retrieval"), "'retrieval.base_url' must be an http:// or https:// URL"
-        )
+        yield "base_url", "retrieval", "'retrieval.base_url' must be an http:// or https:// URL"
     if retrieval.base_url and config.backend != "torch":
-        raise InputError(
-            source, _line_of(text, "backend"), "'backend' applies to a local model, not to 'retrieval.base_url'"
-        )
+        yield "backend", "", "'backend' applies to a local model, not to 'retrieval.base_url'"
     if retrieval.base_url and retrieval.embedding:
-        raise InputError(
-            source,
-            _line_of(text, "base_url", "retrieval"),
-            "set either 'retrieval.embedding' or 'retrieval.base_url', not both",
-        )
+        yield "base_url", "retrieval", "set either 'retrieval.embedding' or 'retrieval.base_url', not both"
     for name in ("batch_size", "rerank_top_n"):
-        if getattr(retrieval, name) < 1:
-            raise InputError(source, _line_of(text, name, "retrieval"), f"'retrieval.{name}' must be at least 1")
-    if config.notion.api_version not in API_VERSIONS:
-        raise InputError(
-            source,
-            _line_of(text, "api_version"),
-            f"'notion.api_version' must be one of {', '.join(API_VERSIONS)}",
-        )
-    return config
+        if getattr(config.retrieval, name) < 1:
+            yield name, "retrieval", f"'retrieval.{name}' must be at least 1"
 
 
 def _fill(target: object, types: dict[str, str], data: dict, source: str, text: str, prefix: str) -> None:

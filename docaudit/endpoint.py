@@ -86,24 +86,7 @@ class EndpointEmbedder:
                 raise _Retryable("timed out") from None
             except httpx.TransportError as exc:
                 raise _Retryable(type(exc).__name__) from None
-            if response.status_code == 429 or response.status_code >= 500:
-                raise _Retryable(
-                    f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("retry-after"))
-                )
-            if response.status_code in (401, 403):
-                env = self.settings.api_key_env or "api_key_env"
-                raise DocauditError(
-                    f"embeddings endpoint {_public(self.settings.base_url)} refused the key "
-                    f"(HTTP {response.status_code}): check the variable {env} names"
-                )
-            if response.status_code != 200:
-                said = _message(response)
-                for secret in {headers.get(h, "") for h in headers} | {self._key()}:
-                    if secret:  # a server may quote what it was sent
-                        said = said.replace(secret, "***").replace(secret.removeprefix("Bearer "), "***")
-                raise DocauditError(
-                    f"embeddings endpoint {_public(self.settings.base_url)} answered HTTP {response.status_code}: {said}"
-                )
+            self._check(response, headers)
             return _vectors(response, len(texts), self.settings.base_url)
 
         try:
@@ -118,6 +101,24 @@ class EndpointEmbedder:
             raise DocauditError(
                 f"embeddings endpoint {_public(self.settings.base_url)}: {exc.last} after {exc.attempts} attempts"
             ) from None
+
+    def _check(self, response: Any, headers: dict[str, str]) -> None:
+        """Retryable statuses raise _Retryable; a refused key or another error, one line without the key."""
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers.get("retry-after")))
+        where = _public(self.settings.base_url)
+        if status in (401, 403):
+            env = self.settings.api_key_env or "api_key_env"
+            raise DocauditError(
+                f"embeddings endpoint {where} refused the key (HTTP {status}): check the variable {env} names"
+            )
+        if status != 200:
+            said = _message(response)
+            for secret in {*headers.values(), self._key()}:
+                if secret:  # a server may quote what it was sent
+                    said = said.replace(secret, "***").replace(secret.removeprefix("Bearer "), "***")
+            raise DocauditError(f"embeddings endpoint {where} answered HTTP {status}: {said}")
 
 
 def _vectors(response: Any, expected: int, base_url: str) -> list[list[float]]:

@@ -62,7 +62,10 @@ def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('top_k = 5\n[retrieval]\n\nmode = "sparse"\n', "docaudit.toml:4: 'mode' must be one of dense, bm25, hybrid"),
+        (
+            'top_k = 5\n[retrieval]\n\nmode = "sparse"\n',
+            "docaudit.toml:4: 'retrieval.mode' must be one of dense, bm25, hybrid",
+        ),
         ('chunk_by = "pages"\n', "docaudit.toml:1: 'chunk_by' must be one of sentences, headings"),
         ('[retrieval]\nbase_url = "ftp://x"\n', "docaudit.toml:2: 'retrieval.base_url' must be an http"),
         (
