@@ -23,7 +23,7 @@ from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.headers import owner_from_text, read_header, status_markers
-from docaudit.records import Doc, Gone, Marker, Skipped, to_utc
+from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
 from docaudit.sites import read_site
 from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
@@ -297,6 +297,49 @@ def _build_doc(
     cascades: dict,
     config: Config,
 ) -> Doc:
+    body, title, headings, meta, header, notes = _content(rel, text)
+    fields = {**header, **meta}
+    markers, owner_value = _page_markers(rel, fields, meta, header, body, cascades, config)
+    markers += _ignores(meta, text)
+    owner, unowned_because = _owner_of(rel, owner_value, meta, fields, codeowners, owners_files, config)
+    if history:
+        last_modified, created = history.last_modified, history.created
+        if history.ignored:
+            notes.append("mass edits not counted as edits: " + ", ".join(history.ignored))
+        if owner is None and history.author:
+            if git_history.is_ignored_author(history.author, config):
+                unowned_because.append(
+                    f"the last committer, {history.author.label()}, is not a person (ignore_authors)"
+                )
+            else:
+                owner = history.author
+    else:
+        last_modified, created = to_utc((root / rel).stat().st_mtime), None
+        notes.append("dated by file modification time (not in git history)")
+    unowned = ""
+    if owner is None:
+        unowned = "no frontmatter owner; " + "; ".join(unowned_because)
+        notes.append(f"no owner: {unowned}")
+    title = str(fields.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
+    return Doc(
+        source=KIND,
+        space=space,
+        id=rel,
+        title=" ".join(title.split()),
+        text=body,
+        path=rel,
+        owner=owner,
+        last_modified=last_modified,
+        created=created,
+        markers=markers,
+        headings=headings,
+        notes=notes,
+        unowned_reason=unowned,
+    )
+
+
+def _content(rel: str, text: str) -> tuple[str, str, list[str], dict, dict, list[str]]:
+    """(body, title, headings, frontmatter, header fields, notes) of a file's text."""
     suffix = PurePosixPath(rel).suffix.lower()
     notes: list[str] = []
     meta: dict = {}
@@ -312,10 +355,14 @@ def _build_doc(
         body, title, headings = html_to_text(text)
     else:
         title, headings = title_and_headings(suffix, body)
-    fields = {**header, **meta}
-    title = str(fields.get("title") or title or PurePosixPath(rel).stem.replace("-", " ").replace("_", " "))
-    title = " ".join(title.split())
+    return body, title, headings, meta, header, notes
 
+
+def _page_markers(
+    rel: str, fields: dict, meta: dict, header: dict, body: str, cascades: dict, config: Config
+) -> tuple[list[Marker], object]:
+    """The page's markers (its own fields, what index pages cascade onto it, banners in its text) and
+    the owner it names or inherits."""
     markers = _markers_from(fields, "frontmatter" if meta else "header", rel, config)
     if header.get("_id"):
         markers.append(Marker("alias", header["_id"], "header"))
@@ -331,54 +378,35 @@ def _build_doc(
         owner_value = owner_value or inherited.get("owner")
     if not any(m.kind in ("deprecated", "archived", "current") for m in markers):
         markers += find_banners(rel, body)
-    markers += _ignores(meta, text)
+    return markers, owner_value
 
-    owner = None
+
+def _owner_of(
+    rel: str,
+    owner_value: object,
+    meta: dict,
+    fields: dict,
+    codeowners: list,
+    owners_files: dict[str, tuple[list[str], str]],
+    config: Config,
+) -> tuple[Owner | None, list[str]]:
+    """The owner a page names, else CODEOWNERS, else Prow OWNERS, else its author field; and, while none
+    is found, why each place gave no one (the last committer is tried by the caller)."""
     if owner_value:
         owner = owner_from_text(str(owner_value), "frontmatter" if "owner" in meta else "header")
+        if owner is not None:
+            return owner, []
     unowned_because = []
-    if owner is None:
-        owner, line = git_history.codeowner_for(rel, codeowners)
-        unowned_because.append(f"CODEOWNERS ({line}) assigns no one" if line else "no CODEOWNERS line matches")
-    if owner is None and owners_files:
+    owner, line = git_history.codeowner_for(rel, codeowners)
+    if owner is not None:
+        return owner, []
+    unowned_because.append(f"CODEOWNERS ({line}) assigns no one" if line else "no CODEOWNERS line matches")
+    if owners_files:
         owner = git_history.owners_file_for(rel, owners_files)
-        if owner is None:
-            unowned_because.append("no OWNERS file above it names an approver or reviewer")
+        if owner is not None:
+            return owner, unowned_because
+        unowned_because.append("no OWNERS file above it names an approver or reviewer")
     author_value = fields.get(config.markers.owner_field.lower())
-    if owner is None and author_value:
+    if author_value:
         owner = owner_from_text(str(author_value), f"{config.markers.owner_field} field")
-    if history:
-        last_modified, created = history.last_modified, history.created
-        if history.ignored:
-            notes.append("mass edits not counted as edits: " + ", ".join(history.ignored))
-        if owner is None and history.author:
-            if git_history.is_ignored_author(history.author, config):
-                unowned_because.append(
-                    f"the last committer, {history.author.label()}, is not a person (ignore_authors)"
-                )
-            else:
-                owner = history.author
-    else:
-        stat = (root / rel).stat()
-        last_modified = to_utc(stat.st_mtime)
-        created = None
-        notes.append("dated by file modification time (not in git history)")
-    unowned = ""
-    if owner is None:
-        unowned = "no frontmatter owner; " + "; ".join(unowned_because)
-        notes.append(f"no owner: {unowned}")
-    return Doc(
-        source=KIND,
-        space=space,
-        id=rel,
-        title=title.strip(),
-        text=body,
-        path=rel,
-        owner=owner,
-        last_modified=last_modified,
-        created=created,
-        markers=markers,
-        headings=headings,
-        notes=notes,
-        unowned_reason=unowned if owner is None else "",
-    )
+    return owner, unowned_because
