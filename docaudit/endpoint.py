@@ -36,7 +36,9 @@ class EndpointEmbedder:
         if not settings.model:
             raise DocauditError("[retrieval] base_url is set but model is not: name the endpoint's embedding model")
         self.settings = settings
-        self.url = settings.base_url.rstrip("/") + "/embeddings"
+        # Azure's classic endpoints carry `?api-version=...`: the path grows, the query stays.
+        parts = urlsplit(settings.base_url)
+        self.url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/embeddings"))
         # What built the index: the endpoint without credentials or query, and the model.
         self.name = f"{_public(settings.base_url)}#{settings.model}"
         self.batch_size = max(1, min(settings.batch_size, MAX_INPUTS))

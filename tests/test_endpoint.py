@@ -123,7 +123,11 @@ def test_an_error_the_service_explains_is_one_line_with_the_key_scrubbed(server,
     assert os.environ["EMBEDDINGS_KEY"] not in str(failed.value)
 
 
-def test_azure_style_api_key_header(server, tmp_path, monkeypatch):
+def test_azure_style_api_key_header_and_api_version_query(server, tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDINGS_KEY", KEY)
     config = endpoint_config(tmp_path / "idx", server, api_key_header="api-key")
-    assert Index(config).embedder.encode(["q"]).shape == (1, 384)
+    config.retrieval.base_url += "?api-version=2024-02-01"
+    embedder = Index(config).embedder
+    assert embedder.url == f"{server.url}/v1/embeddings?api-version=2024-02-01"
+    assert embedder.name == f"{server.url}/v1#text-embedding-local"  # what the index records: no query
+    assert embedder.encode(["q"]).shape == (1, 384)
