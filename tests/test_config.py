@@ -48,12 +48,16 @@ def test_missing_named_config_file(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
+def readme_toml(heading: str) -> str:
+    """The first TOML block of the README after `heading`."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme[readme.index(heading) :]
+    return block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
+
+
 def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
     """Every setting the README shows exists and has the type it shows."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = readme[readme.index("## Configuration") :]
-    block = block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
-    (tmp_path / "docaudit.toml").write_text(block)
+    (tmp_path / "docaudit.toml").write_text(readme_toml("## Configuration"))
     config = load_config(tmp_path / "docaudit.toml")
     assert (config.smtp.port, config.notion.api_version, config.gdrive.export_sheets) == (587, "2025-09-03", False)
     assert config.fallback_owners["git:legacy/"] == "platform@example.com"
@@ -83,10 +87,7 @@ def test_retrieval_settings_name_their_line(tmp_path, text, message):
 
 
 def test_the_readme_retrieval_example_is_a_valid_config(tmp_path):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = readme[readme.index("### Mirror the production retriever") :]
-    block = block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
-    (tmp_path / "docaudit.toml").write_text(block)
+    (tmp_path / "docaudit.toml").write_text(readme_toml("### Mirror the production retriever"))
     config = load_config(tmp_path / "docaudit.toml")
     assert (config.chunk_by, config.retrieval.mode, config.retrieval.api_key_env) == (
         "headings",
