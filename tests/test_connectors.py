@@ -13,6 +13,17 @@ def test_builtin_git_connector():
     assert "git" in connectors.available()
 
 
+def install(folder, monkeypatch, module: str) -> None:
+    """Register `module` (already written in `folder`) as the `wiki` connector, the way pip would:
+    a dist-info with its entry point, on the path."""
+    dist = folder / f"{module}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[docaudit.connectors]\nwiki = {module}\n")
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+
+
 def test_third_party_connector_loads_from_the_entry_point_group(tmp_path, monkeypatch):
     (tmp_path / "wiki_connector.py").write_text(
         "from docaudit.records import Doc\n"
@@ -21,12 +32,7 @@ def test_third_party_connector_loads_from_the_entry_point_group(tmp_path, monkey
         "    state.next_cursor = {'page': 1}\n"
         "    yield Doc('wiki', target, 'p1', 'Page one', 'text')\n"
     )
-    dist = tmp_path / "wiki_connector-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wiki-connector\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[docaudit.connectors]\nwiki = wiki_connector\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "wiki_connector", raising=False)
+    install(tmp_path, monkeypatch, "wiki_connector")
     assert "wiki" in connectors.available()
     module = connectors.get("wiki")
     state = connectors.CrawlState()
@@ -73,12 +79,7 @@ def crawl(target, config, state):
 def wiki_installed(tmp_path, monkeypatch):
     """A tiny third-party connector, installed the way pip would: a module and its dist-info."""
     (tmp_path / "wiki_plugin.py").write_text(WIKI)
-    dist = tmp_path / "wiki_plugin-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wiki-plugin\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[docaudit.connectors]\nwiki = wiki_plugin\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "wiki_plugin", raising=False)
+    install(tmp_path, monkeypatch, "wiki_plugin")
     return tmp_path
 
 
