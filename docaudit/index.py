@@ -39,6 +39,8 @@ from .sync import (  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
     _doc_json,
     _freshness,
     _one_line,
+    parse_chunk_id,
+    vouched,
 )
 
 if TYPE_CHECKING:
@@ -204,10 +206,8 @@ class Index(Sync):
         for ids, distances in zip(result["ids"], result["distances"]):
             hits = []
             for chunk_id, distance in zip(ids, distances):
-                rest, _, number = chunk_id.rpartition("#")
-                key, _, short_hash = rest.rpartition("#")
-                if number.isdigit() and live.get(key, "")[:12] == short_hash:
-                    hits.append((chunk_id, key, int(number), round(1.0 - float(distance), 4)))
+                if found_chunk := vouched(chunk_id, live):
+                    hits.append((chunk_id, *found_chunk, round(1.0 - float(distance), 4)))
             found.append(hits)
             wanted.update(h[0] for h in hits[:limit])
         texts: dict[str, str] = {}
@@ -346,10 +346,9 @@ class Index(Sync):
         for chunk_id in self._get_all("chunks", [])["ids"]:
             if not chunk_id.startswith(prefix):
                 continue  # another source's: a crawl of it may be writing right now
-            rest, _, number = chunk_id.rpartition("#")
-            key, _, short_hash = rest.rpartition("#")
+            key, short_hash, number = parse_chunk_id(chunk_id)
             record = live.get(key)
-            if record is None or record[0] != short_hash or not number.isdigit() or int(number) >= record[1]:
+            if record is None or record[0] != short_hash or number is None or number >= record[1]:
                 orphans.append(chunk_id)
         self._delete_chunks(orphans)
 
@@ -364,11 +363,10 @@ class Index(Sync):
     def chunk_texts(self) -> dict[str, list[str]]:
         """Doc key -> the text of its live chunks, to map passages another retriever returns to docs."""
         live = {key: meta["content_hash"] for key, meta in self.records().items()}
-        got = self._get_all("chunks", ["metadatas", "documents"])
         texts: dict[str, list[str]] = {}
-        for meta, text in zip(got["metadatas"], got["documents"]):
-            if meta and live.get(meta.get("doc_key")) == meta.get("content_hash") and text:
-                texts.setdefault(meta["doc_key"], []).append(text)
+        for chunk_id, text in self.live_chunks(live).items():
+            if text:
+                texts.setdefault(parse_chunk_id(chunk_id)[0], []).append(text)
         return texts
 
     def live_chunks(self, live: dict[str, str]) -> dict[str, str]:
@@ -376,9 +374,7 @@ class Index(Sync):
         got = self._get_all("chunks", ["documents"])
         chunks: dict[str, str] = {}
         for chunk_id, text in zip(got["ids"], got["documents"]):
-            rest, _, number = chunk_id.rpartition("#")
-            key, _, short_hash = rest.rpartition("#")
-            if number.isdigit() and live.get(key, "")[:12] == short_hash:
+            if vouched(chunk_id, live):
                 chunks[chunk_id] = text or ""
         return chunks
 

@@ -16,6 +16,7 @@ from .errors import DocauditError
 from .ranking import Ranking
 from .records import Hit, Probe
 from .retrievers import BUILTIN
+from .sync import parse_chunk_id
 
 if TYPE_CHECKING:
     from .index import Index
@@ -194,6 +195,6 @@ def _reranked(
 
 
 def _hit(probe: Probe, chunk_id: str, rank: int, score: float, texts: dict[str, str], text: str | None) -> Hit:
-    rest, _, number = chunk_id.rpartition("#")
-    key, _, _ = rest.rpartition("#")
-    return Hit(probe.id, key, int(number), rank, round(score, 4), text if text is not None else texts.get(chunk_id, ""))
+    key, _, number = parse_chunk_id(chunk_id)
+    assert number is not None  # every id here came from a chunk a live doc vouches for
+    return Hit(probe.id, key, number, rank, round(score, 4), text if text is not None else texts.get(chunk_id, ""))

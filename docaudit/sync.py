@@ -301,6 +301,19 @@ def _chunk_id(key: str, content_hash: str, i: int) -> str:
     return f"{key}#{content_hash[:12]}#{i}"
 
 
+def parse_chunk_id(chunk_id: str) -> tuple[str, str, int | None]:
+    """(doc key, short content hash, chunk number) of a chunk id; the number is None when it is not one."""
+    rest, _, number = chunk_id.rpartition("#")
+    key, _, short_hash = rest.rpartition("#")
+    return key, short_hash, int(number) if number.isdigit() else None
+
+
+def vouched(chunk_id: str, live: dict[str, str]) -> tuple[str, int] | None:
+    """(doc key, chunk number) when a committed doc (`live`: key -> content hash) vouches for the chunk."""
+    key, short_hash, number = parse_chunk_id(chunk_id)
+    return (key, number) if number is not None and live.get(key, "")[:12] == short_hash else None
+
+
 def _doc_json(doc: Doc) -> str:
     return json.dumps(doc.to_record(), sort_keys=True)
 
