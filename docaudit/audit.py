@@ -154,20 +154,21 @@ def retrieval_runs(
     specs = list(config.retrieval.retrievers) or ([] if config.retrieval.collection else [BUILTIN])
     runs: list[tuple[str, Iterator[list[Ranking]], Outside | None]] = []
     shared: dict[str, Any] = {}  # one BM25 index and one reranker for every variant of docaudit's own
+    chunk_texts = functools.cache(index.chunk_texts)  # every chunk read once, whatever maps passages to docs
     for spec in specs:
         variant = Variant.parse(spec, config)
         if variant is not None:
             batches = own_batches(index, probes, variant, window, top_k, config.min_score, progress, shared)
             runs.append((variant.label(spec), batches, None))
             continue
-        mapper = DocMapper(docs, index.chunk_texts())
+        mapper = DocMapper(docs, chunk_texts())
         retriever = UserRetriever(spec)
         # The user's own scores are on their own scale: their top-k is what their RAG passes on.
         runs.append(
             (spec, _mapped_batches(probes, _one_by_one(retriever, top_k), mapper, top_k, float("-inf")), mapper.outside)
         )
     if config.retrieval.collection:
-        mapper = DocMapper(docs, index.chunk_texts())
+        mapper = DocMapper(docs, chunk_texts())
         collection = _collection_under_audit(index, config)
         search = functools.partial(collection.retrieve_many, top_k=window)
         runs.append((collection.name, _mapped_batches(probes, search, mapper, top_k, config.min_score), mapper.outside))
