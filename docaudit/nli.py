@@ -40,12 +40,9 @@ class NLI:
 
     def _load(self) -> Any:
         if self._model is None:
-            from sentence_transformers import CrossEncoder
+            from .embedder import load_cross_encoder
 
-            try:
-                self._model = CrossEncoder(self.path, device="cpu")
-            except (OSError, ValueError) as exc:
-                raise DocauditError(f"nli_model '{self.path}' could not be loaded offline: {exc}") from None
+            self._model = load_cross_encoder(self.path, "cpu", "nli_model")
             labels = {str(v).lower() for v in self._model.model.config.id2label.values()}
             if "contradiction" not in labels:
                 raise DocauditError(f"nli_model '{self.path}' has no 'contradiction' label (labels: {sorted(labels)})")

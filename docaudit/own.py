@@ -104,18 +104,9 @@ class Reranker:
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
         if self._model is None:
-            from .embedder import Embedder, offline
+            from .embedder import Embedder, load_cross_encoder
 
-            offline()
-            from sentence_transformers import CrossEncoder
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-
-            try:
-                self._model = CrossEncoder(self.path, device=Embedder.pick_device(self._device))
-            except (OSError, ValueError) as exc:
-                raise DocauditError(f"reranker '{self.path}' could not be loaded offline: {exc}") from None
+            self._model = load_cross_encoder(self.path, Embedder.pick_device(self._device), "reranker")
         pairs = [(query, text) for text in texts]
         return [float(s) for s in self._model.predict(pairs, show_progress_bar=False)]
 
