@@ -102,8 +102,7 @@ class OnnxEmbedder:
         size = batch_size or self.batch_size
         # Batches of similar length pad little: the same trick sentence-transformers uses.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.zeros((len(texts), 0), dtype=np.float32)
-        rows: dict[int, np.ndarray] = {}
+        out: np.ndarray | None = None
         for start in range(0, len(order), size):
             chosen = order[start : start + size]
             features = self._tokenizer(
@@ -118,10 +117,10 @@ class OnnxEmbedder:
             mask = features["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            rows.update(zip(chosen, pooled))
-        if rows:
-            out = np.stack([rows[i] for i in range(len(texts))])
-        return out
+            if out is None:
+                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[chosen] = pooled  # back in the caller's order
+        return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
 
 @contextlib.contextmanager
