@@ -35,6 +35,17 @@ def doc(path, text, modified):
     )
 
 
+def test_signatures_are_those_of_a_fresh_minhash_so_stored_ones_stay_comparable():
+    from datasketch import MinHash
+
+    from docaudit.duplicates import NUM_PERM, SCHEME, SEED, shingles
+
+    for text in (BASE, OTHER):
+        fresh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+        fresh.update_batch([g.encode() for g in shingles(text)])
+        assert signature(text) == [int(v) for v in fresh.hashvalues]
+
+
 def test_short_texts_have_no_signature():
     assert signature("Too short to compare.") == []
     assert len(signature(BASE)) == 128
