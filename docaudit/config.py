@@ -141,7 +141,7 @@ class RetrievalSettings:
 API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 SECTIONS = {
     "notion": NotionSettings,
     "gdrive": DriveSettings,
@@ -161,8 +161,9 @@ class Config:
     collection: str = "docaudit"
     model: str = ""  # sentence-transformers model path or name; default: bundled all-MiniLM-L6-v2
     device: str = "auto"  # where to embed: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
-    # How to run the sentence-transformers model: "torch" (the reference), or on the CPU by onnxruntime,
-    # "onnx" or "onnx-int8" (int8 weights; see bench/backends.py for its speed and top-10 overlap).
+    # How to run the sentence-transformers model: "torch" (the reference), "torch-bf16" (bfloat16 matrix
+    # products, on CPUs with AVX512-BF16 or AMX and recent GPUs), or on the CPU by onnxruntime, "onnx" or
+    # "onnx-int8" (int8 weights). bench/backends.py measures each one's speed and top-10 overlap.
     backend: str = "torch"
     embed_processes: int = 1  # worker processes encoding on the CPU, each with the model: for many-core machines
     chunk_size: int = 200
@@ -309,6 +310,12 @@ def _range_problems(config: Config) -> Iterator[Problem]:
             yield name, "", f"'{name}' must be a number between 0 and 1"
     if config.embed_processes < 1:
         yield "embed_processes", "", "'embed_processes' must be at least 1"
+    if config.embed_processes > 1 and config.backend != "torch":
+        yield (
+            "embed_processes",
+            "",
+            "'embed_processes' above 1 runs the reference in workers: use it with backend 'torch'",
+        )
     for name in ("max_age_days", "max_file_bytes", "probes_per_doc", "mass_edit_min_files"):
         if (getattr(config, name) or 0) < 0:
             yield name, "", f"'{name}' must not be negative"

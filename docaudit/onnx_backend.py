@@ -45,7 +45,6 @@ class OnnxEmbedder:
         self.path = Path(path)
         self.kind = "onnx-int8" if quantized else "onnx"
         self.name = f"{name}+{self.kind}"
-        self.batch_size = 64
         self._session: Any = None
         self._tokenizer: Any = None
         self._max_length = 256
@@ -98,13 +97,16 @@ class OnnxEmbedder:
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         import numpy as np
 
+        from .embedder import CPU_MOST_PER_BATCH, CPU_TOKENS_PER_BATCH, token_batches
+
         self._load()
-        size = batch_size or self.batch_size
-        # Batches of similar length pad little: the same trick sentence-transformers uses.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        lengths = [
+            len(row) for row in self._tokenizer(texts, truncation=True, max_length=self._max_length)["input_ids"]
+        ]
+        budget = len(texts) * self._max_length if batch_size else CPU_TOKENS_PER_BATCH  # a size asked for is kept
+        batches = token_batches(lengths, budget, batch_size or CPU_MOST_PER_BATCH)
         out: np.ndarray | None = None
-        for start in range(0, len(order), size):
-            chosen = order[start : start + size]
+        for chosen in batches:
             features = self._tokenizer(
                 [texts[i] for i in chosen],
                 padding=True,

@@ -1,5 +1,5 @@
-"""The ONNX backends: exported from the bundled model, recorded in the index, never mixed with the
-reference, and a clear line when the export cannot be made."""
+"""The other backends (bf16 on torch, ONNX): close to the reference, recorded in the index, never mixed
+with it, and a clear line when one cannot run here. Batches cut by tokens give the reference's vectors."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from conftest import NOW, sample_config
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docaudit.audit import audit, crawl
 from docaudit.config import Config
-from docaudit.embedder import embedder_for
+from docaudit.embedder import Embedder, embedder_for, token_batches
 from docaudit.errors import DocauditError
 from docaudit.index import Index
 
@@ -27,8 +30,36 @@ def onnx_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("onnx-cache")
 
 
+BF16_HERE = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
+@given(st.lists(st.integers(0, 600), max_size=300), st.integers(1, 4096), st.integers(1, 128))
+def test_token_batches_hold_every_text_once_within_the_budget(lengths, budget, most):
+    batches = token_batches(lengths, budget, most)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert 1 <= len(batch) <= most
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= budget
+    flat = [lengths[i] for batch in batches for i in batch]
+    assert flat == sorted(flat, reverse=True)  # longest first: a batch's texts are alike in length
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend, floor", [("onnx", 0.9999), ("onnx-int8", 0.9)])
+def test_batches_cut_by_tokens_give_the_vectors_of_fixed_batches_in_the_callers_order(embedder):
+    texts = [f"Step {i}: drain the node. " * (1 + (i * 7) % 40) for i in range(90)]  # 10 to 400 tokens
+    assert len(token_batches(Embedder._token_counts(embedder._load(), texts), 2048, 64)) > 2
+    assert np.allclose(embedder.encode(texts), embedder.encode(texts, batch_size=64), atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend, floor",
+    [
+        pytest.param("torch-bf16", 0.99, marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU")),
+        ("onnx", 0.9999),
+        ("onnx-int8", 0.9),
+    ],
+)
 def test_each_backend_is_close_to_the_reference_and_named_apart(backend, floor, embedder, onnx_cache, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(onnx_cache))
     other = embedder_for(Config(backend=backend))
@@ -36,22 +67,34 @@ def test_each_backend_is_close_to_the_reference_and_named_apart(backend, floor, 
     reference, vectors = embedder.encode(TEXTS), other.encode(TEXTS)
     assert vectors.shape == reference.shape
     assert float((reference * vectors).sum(axis=1).min()) >= floor
-    assert list(onnx_cache.rglob("*.onnx"))  # exported once, cached by the model's files
+    assert list(onnx_cache.rglob("*.onnx")) or backend == "torch-bf16"  # exported once, cached by the model's files
+
+
+def test_bf16_on_a_cpu_without_bf16_instructions_is_one_clear_line(monkeypatch):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    expected = r"^backend torch-bf16: this CPU has neither AVX512-BF16 nor AMX, so bf16 would be slower; use backend = 'torch'$"
+    with pytest.raises(DocauditError, match=expected):
+        embedder_for(Config(backend="torch-bf16", device="cpu")).encode(["q"])
 
 
 @pytest.mark.slow
-def test_an_index_built_by_onnx_int8_records_it_and_refuses_the_reference(
-    sample_repo, sample_index, tmp_path, onnx_cache, monkeypatch
+@pytest.mark.parametrize(
+    "backend",
+    ["onnx-int8", pytest.param("torch-bf16", marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU"))],
+)
+def test_an_index_built_by_another_backend_records_it_and_refuses_the_reference(
+    backend, sample_repo, sample_index, tmp_path, onnx_cache, monkeypatch
 ):
     monkeypatch.setenv("XDG_CACHE_HOME", str(onnx_cache))
     config = sample_config(tmp_path / "idx")
-    config.backend = "onnx-int8"
+    config.backend = backend
     index = Index(config)
     crawl(index, "git", str(sample_repo), config)
     found = {(f.rule, f.doc.path) for f in audit(index, config, NOW).findings}
     reference = {(f.rule, f.doc.path) for f in audit(sample_index, sample_index.config, NOW).findings}
     assert ("rank-inversion", "billing/billing-spec-2021.md") in found & reference
-    with pytest.raises(DocauditError, match=r"built with model 'all-MiniLM-L6-v2\+onnx-int8', not 'all-MiniLM-L6-v2'"):
+    with pytest.raises(DocauditError, match=rf"built with model 'all-MiniLM-L6-v2\+{backend}', not 'all-MiniLM-L6-v2'"):
         audit(Index(sample_config(tmp_path / "idx"), sample_index.embedder), sample_config(tmp_path / "idx"), NOW)
 
 

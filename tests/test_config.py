@@ -77,6 +77,11 @@ def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
             "docaudit.toml:3: set either 'retrieval.embedding' or 'retrieval.base_url', not both",
         ),
         ("[retrieval]\nbatch_size = 0\n", "docaudit.toml:2: 'retrieval.batch_size' must be at least 1"),
+        ('backend = "gpu"\n', "docaudit.toml:1: 'backend' must be one of torch, torch-bf16, onnx, onnx-int8"),
+        (
+            'top_k = 5\nbackend = "torch-bf16"\nembed_processes = 4\n',
+            "docaudit.toml:3: 'embed_processes' above 1 runs the reference in workers: use it with backend 'torch'",
+        ),
     ],
 )
 def test_retrieval_settings_name_their_line(tmp_path, text, message):
