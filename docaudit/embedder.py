@@ -133,8 +133,9 @@ class Embedder:
 
     def _worker_pool(self, model: Any, count: int) -> Any:
         """With `processes` > 1 on a CPU, big batches go to that many worker processes (each with the
-        model): one torch process does not keep many cores busy. Started once, stopped at exit."""
-        if self._processes <= 1 or count < 2 * self.batch_size or self.pick_device(self._device) != "cpu":
+        model): one torch process does not keep many cores busy. Started once, stopped at exit. Not with
+        bf16: autocast does not reach the workers, which would embed in fp32 under the bf16 name."""
+        if self._processes <= 1 or self._bf16 or count < 2 * self.batch_size or self.pick_device(self._device) != "cpu":
             return None
         if self._pool is None:
             import atexit
