@@ -120,7 +120,7 @@ class Embedder:
                 if out is None:
                     out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
                 out[batch] = vectors  # back in the caller's order, as fp32 whatever the products ran in
-        assert out is not None
+        assert out is not None  # texts is not empty
         return out
 
     @staticmethod

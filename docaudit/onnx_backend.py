@@ -100,6 +100,8 @@ class OnnxEmbedder:
         from .embedder import CPU_MOST_PER_BATCH, CPU_TOKENS_PER_BATCH, token_batches
 
         self._load()
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
         lengths = [
             len(row) for row in self._tokenizer(texts, truncation=True, max_length=self._max_length)["input_ids"]
         ]
@@ -122,7 +124,8 @@ class OnnxEmbedder:
             if out is None:
                 out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
             out[chosen] = pooled  # back in the caller's order
-        return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+        assert out is not None  # texts is not empty
+        return out
 
 
 @contextlib.contextmanager

@@ -67,6 +67,7 @@ def test_each_backend_is_close_to_the_reference_and_named_apart(backend, floor, 
     reference, vectors = embedder.encode(TEXTS), other.encode(TEXTS)
     assert vectors.shape == reference.shape
     assert float((reference * vectors).sum(axis=1).min()) >= floor
+    assert other.encode([]).shape[0] == 0  # nothing to embed is not an error
     assert list(onnx_cache.rglob("*.onnx")) or backend == "torch-bf16"  # exported once, cached by the model's files
 
 
