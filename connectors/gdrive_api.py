@@ -72,11 +72,7 @@ class DriveApi:
         except GaveUp as exc:
             status = _status(exc.last)
             problem = f"{status} {_reason(exc.last)}".strip() if status else type(exc.last).__name__
-            raise DriveError(
-                f"Google Drive: {what} failed after {exc.attempts} attempts ({problem}); "
-                "run the crawl again to pick up where it stopped",
-                status,
-            ) from None
+            raise DriveError(exc.crawl_line(f"Google Drive: {what}", problem), status) from None
         except HttpError as exc:
             status, reason = _status(exc), _reason(exc)
             if status == 401:

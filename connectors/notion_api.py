@@ -81,11 +81,7 @@ class NotionApi:
         except GaveUp as exc:
             status = getattr(exc.last, "status", None)
             what = f"{status} {_code(exc.last)}" if status else _transport_problem(exc.last)
-            raise NotionError(
-                f"Notion: {method} /v1/{path} failed after {exc.attempts} attempts ({what}); "
-                "run the crawl again to pick up where it stopped",
-                status,
-            ) from None
+            raise NotionError(exc.crawl_line(f"Notion: {method} /v1/{path}", what), status) from None
         except (APIResponseError, HTTPResponseError) as exc:
             raise self._explain(method, path, exc.status, _code(exc), exc) from None
 

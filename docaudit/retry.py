@@ -26,6 +26,13 @@ class GaveUp(Exception):
         self.last = last
         self.attempts = attempts
 
+    def crawl_line(self, subject: str, problem: str) -> str:
+        """One line for a crawl's API call that gave up: what, how often, why, and that a rerun resumes."""
+        return (
+            f"{subject} failed after {self.attempts} attempts ({problem}); "
+            "run the crawl again to pick up where it stopped"
+        )
+
 
 def with_retries(
     call: Callable[[], T],
