@@ -17,6 +17,7 @@ from .conflicts import ConflictsSeen, collect_conflicts
 from .currency import Currency, assess
 from .duplicates import find_duplicates
 from .errors import DocauditError
+from .facts import FactBook
 from .index import CrawlStats, Index
 from .locate import find_line
 from .own import PROBE_BATCH, Variant, own_batches
@@ -107,6 +108,7 @@ def audit(
     holds: dict[str, list[str]] = {}
     first_rankings: list[Ranking] = []
     outside: dict[str, Outside] = {}
+    book = FactBook()  # every passage parsed once per audit, whichever batch or retriever meets it again
     for name, batches, outside_of_run in runs:
         # Batch by batch: conflicts are collected while the passages are at hand, then the passages go,
         # so an audit of 150,000 probes holds one batch of chunk texts at a time.
@@ -118,7 +120,7 @@ def audit(
                 from .nli import NLI, candidate_pairs
 
                 verdicts = NLI(config.nli_model).judge(candidate_pairs(batch))
-            collect_conflicts(batch, docs, currency, seen, verdicts, config.nli_threshold)
+            collect_conflicts(batch, docs, currency, seen, verdicts, config.nli_threshold, book)
             for ranking in batch:
                 # What the rules still ask of a ranking: where its top-k docs' successors and its
                 # expected docs rank. The rest of the 50-chunk window goes.

@@ -4,11 +4,11 @@ same fact. Collected batch by batch as rankings stream in, then turned into one 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from . import ruleset
 from .currency import Currency
-from .facts import Fact, sentences
+from .facts import Fact, extract, sentences
 from .facts import conflicts as fact_conflicts
 from .grouping import day_of, label_of, versions_of_one_page
 from .ranking import Ranking, exposure
@@ -46,9 +46,11 @@ def collect_conflicts(
     by_pair: ConflictsSeen,
     verdicts: Mapping[tuple[str, str], tuple[str, float]] | None = None,
     nli_threshold: float = 0.8,
+    facts_of: Callable[[str], tuple[Fact, ...]] = extract,
 ) -> None:
     """Add the conflicts in these rankings' passages to `by_pair`: an audit feeds it batch by batch and
-    then drops the passages, so memory does not grow with the number of probes."""
+    then drops the passages, so memory does not grow with the number of probes. An audit passes one
+    FactBook as `facts_of` for all its batches."""
     verdicts = verdicts or {}
     for ranking in rankings:
         passages = [(key, text) for key, text in ranking.passages if key in docs]
@@ -59,7 +61,7 @@ def collect_conflicts(
                 (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
                 found = []
                 row_fields = _row_fields(docs[key_a2], docs[key_b2])
-                for fact_a, fact_b in fact_conflicts(text_a2, text_b2):
+                for fact_a, fact_b in fact_conflicts(text_a2, text_b2, facts_of):
                     if row_fields and (
                         _is_field(fact_a.sentence, row_fields) or _is_field(fact_b.sentence, row_fields)
                     ):

@@ -10,7 +10,9 @@ scoped to another time or version ("in 2019 the limit was 100", "v2 allows 500")
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 HEAD_WORDS = 3
@@ -115,41 +117,13 @@ def extract(text: str) -> tuple[Fact, ...]:
     """Facts in a text. Cached: one passage meets many others across probes."""
     facts: list[Fact] = []
     for sentence in sentences(text):
+        values = _values(sentence)
+        if not values:
+            continue  # most sentences state no value: what they are about is not worth working out
         # "was removed" states the present; a flag named --legacy-x is no time scope
         scoped = bool(SCOPE.search(REMOVAL_PHRASE.sub("removed", CODE.sub(" ", sentence))))
         names = _names(sentence)
         head = frozenset(list(_ordered_words(sentence))[:HEAD_WORDS])
-        values: list[tuple[str, str, str, tuple[int, int]]] = []  # kind, unit, value, span
-        for m in MONEY.finditer(sentence):
-            amount = m.group(2) or m.group(3)
-            currency = (m.group(1) or m.group(4) or "").lower()
-            period = f"/{m.group(5).lower()}" if m.group(5) else ""
-            values.append(("money", currency + period, _number(amount), m.span()))
-        taken = [span for *_, span in values]
-        for m in QUANTITY.finditer(sentence):
-            if any(a <= m.start() < b for a, b in taken):
-                continue
-            unit, value = UNITS[m.group(3).lower()], _number(m.group(1))
-            if unit in SECONDS:  # 30 minutes and half an hour compare; 2 hours and 30 minutes differ
-                unit, value = "duration", _number(str(float(value) * SECONDS[unit]))
-            if m.group(4):
-                unit += "/" + m.group(4).lower()
-            values.append(("quantity", unit, value, m.span()))
-        for m in DATE.finditer(sentence):
-            values.append(("date", "", m.group(1), m.span()))
-        for m in CONFIG.finditer(sentence):
-            values.append(("config", m.group(1).lower(), m.group(2).lower(), m.span()))
-        for m in URL.finditer(sentence):
-            values.append(("url", "", m.group(1).lower(), m.span()))
-        for m in EMAIL.finditer(sentence):
-            values.append(("email", "", m.group(0).lower(), m.span()))
-        for m in CODE.finditer(sentence):
-            code = m.group(1).strip()
-            if re.match(r"^[a-z][\w.-]*\s+[a-z]", code) and not CONFIG.fullmatch(code):
-                values.append(("command", "", code, m.span()))
-        removed = bool(REMOVAL.search(sentence))
-        for m in FLAG.finditer(sentence):
-            values.append(("flag-removed" if removed else "flag", m.group(1), m.group(1), m.span()))
         for kind, unit, value, (start, end) in values:
             context = sentence[:start] + " " + sentence[end:]
             if kind == "command":
@@ -157,6 +131,61 @@ def extract(text: str) -> tuple[Fact, ...]:
             shown = sentence[start:end].strip(" `")
             facts.append(Fact(kind, unit, value, _words(context), sentence, scoped, names, head, shown))
     return tuple(facts)
+
+
+def _values(sentence: str) -> list[tuple[str, str, str, tuple[int, int]]]:
+    """(kind, unit, value, span) of every value the sentence states."""
+    values: list[tuple[str, str, str, tuple[int, int]]] = []
+    for m in MONEY.finditer(sentence):
+        amount = m.group(2) or m.group(3)
+        currency = (m.group(1) or m.group(4) or "").lower()
+        period = f"/{m.group(5).lower()}" if m.group(5) else ""
+        values.append(("money", currency + period, _number(amount), m.span()))
+    taken = [span for *_, span in values]
+    for m in QUANTITY.finditer(sentence):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        unit, value = UNITS[m.group(3).lower()], _number(m.group(1))
+        if unit in SECONDS:  # 30 minutes and half an hour compare; 2 hours and 30 minutes differ
+            unit, value = "duration", _number(str(float(value) * SECONDS[unit]))
+        if m.group(4):
+            unit += "/" + m.group(4).lower()
+        values.append(("quantity", unit, value, m.span()))
+    for m in DATE.finditer(sentence):
+        values.append(("date", "", m.group(1), m.span()))
+    for m in CONFIG.finditer(sentence):
+        values.append(("config", m.group(1).lower(), m.group(2).lower(), m.span()))
+    for m in URL.finditer(sentence):
+        values.append(("url", "", m.group(1).lower(), m.span()))
+    for m in EMAIL.finditer(sentence):
+        values.append(("email", "", m.group(0).lower(), m.span()))
+    for m in CODE.finditer(sentence):
+        code = m.group(1).strip()
+        if re.match(r"^[a-z][\w.-]*\s+[a-z]", code) and not CONFIG.fullmatch(code):
+            values.append(("command", "", code, m.span()))
+    removed = bool(REMOVAL.search(sentence)) if "--" in sentence else False
+    for m in FLAG.finditer(sentence):
+        values.append(("flag-removed" if removed else "flag", m.group(1), m.group(1), m.span()))
+    return values
+
+
+class FactBook:
+    """The facts of every passage one audit has met, by a digest of its text.
+
+    A passage comes back in later batches of probes. extract's LRU cache forgot it more often the
+    larger the workspace (2.7x the extractions at twice the docs in bench/scale.py); this remembers
+    each passage for the audit, at 16 bytes plus its facts, and is dropped with the audit.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, tuple[Fact, ...]] = {}
+
+    def __call__(self, text: str) -> tuple[Fact, ...]:
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = extract.__wrapped__(text)
+        return found
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -186,14 +215,16 @@ def contradicts(a: Fact, b: Fact, min_overlap: float = 0.5) -> bool:
     return _overlap(a.subject, b.subject) >= min_overlap
 
 
-def conflicts(text_a: str, text_b: str) -> list[tuple[Fact, Fact]]:
+def conflicts(
+    text_a: str, text_b: str, facts_of: Callable[[str], tuple[Fact, ...]] = extract
+) -> list[tuple[Fact, Fact]]:
     """Pairs of contradicting facts between two texts, one per value pair.
 
     A sentence that states both values ("4GB RAM and 20GB of disk") contradicts neither: the two
     values are two things it describes, whichever of them the other text's sentence is matched to.
     """
     found, seen = [], set()
-    facts_a, facts_b = extract(text_a), extract(text_b)
+    facts_a, facts_b = facts_of(text_a), facts_of(text_b)
     stated: dict[str, set[tuple[str, str, str]]] = {}
     for fact in facts_a + facts_b:
         stated.setdefault(fact.sentence, set()).add((fact.kind, fact.unit, fact.value))

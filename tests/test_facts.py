@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docaudit.config import Config
 from docaudit.currency import assess
-from docaudit.facts import conflicts, extract
+from docaudit.facts import FactBook, conflicts, extract
 from docaudit.records import Doc, Hit, Probe
 from docaudit.rules import Ranking
 from docaudit.rules import conflicts as conflict_rule
@@ -172,3 +174,23 @@ def test_a_sentence_stating_both_values_contradicts_neither():
     assert conflicts(same, same) == []
     other = same.replace("4GB", "8GB")
     assert [(a.shown, b.shown) for a, b in conflicts(same, other)] == [("4GB", "8GB")]
+
+
+# Sentences built from the pieces facts are made of, so that generated texts state values often.
+PIECES = st.sampled_from(
+    ["The limit is", "30 minutes", "$49 per month", "was removed", "`--legacy-flag`", "in 2019", "Pro plan",
+     "max_connections = 200", "https://docs.example.com/a", "ops@example.com", "`kubectl apply -f`", "2024-05-01",
+     "two replicas", "no longer supported", ".", "\n\n", "\n- ", "tokens expire after", "10%", "é\u0000"]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(PIECES, max_size=12).map(" ".join), min_size=1, max_size=6))
+def test_an_audits_fact_book_gives_extracts_facts_and_parses_each_passage_once(texts):
+    book = FactBook()
+    for text in texts:
+        assert book(text) == extract(text)
+        # The same tuple again, not an equal one parsed anew: a passage met in a later batch costs a lookup.
+        assert book(text) is book(text)
+    for a in texts:
+        for b in texts:
+            assert conflicts(a, b, book) == conflicts(a, b)
