@@ -141,7 +141,7 @@ class RetrievalSettings:
 API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
-BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino-bf16")
 SECTIONS = {
     "notion": NotionSettings,
     "gdrive": DriveSettings,
@@ -163,7 +163,8 @@ class Config:
     device: str = "auto"  # where to embed: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
     # How to run the sentence-transformers model: "torch" (the reference), "torch-bf16" (bfloat16 matrix
     # products, on CPUs with AVX512-BF16 or AMX and recent GPUs), or on the CPU by onnxruntime, "onnx" or
-    # "onnx-int8" (int8 weights). bench/backends.py measures each one's speed and top-10 overlap.
+    # "onnx-int8" (int8 weights), or by OpenVINO in bf16, "openvino-bf16" (CPUs with AVX512-BF16 or AMX).
+    # bench/backends.py measures each one's speed and top-10 overlap.
     backend: str = "torch"
     embed_processes: int = 1  # worker processes encoding on the CPU, each with the model: for many-core machines
     chunk_size: int = 200

@@ -148,17 +148,17 @@ class Embedder:
 def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
     """The embedding the production RAG uses, as `[retrieval]` names it: an OpenAI-compatible endpoint,
     a sentence-transformers model, or else `model` (default: the bundled all-MiniLM-L6-v2); run by
-    torch, or by onnxruntime when `backend` asks."""
+    torch, or by onnxruntime or OpenVINO when `backend` asks."""
     retrieval = config.retrieval
     if retrieval.base_url:
         from .endpoint import EndpointEmbedder
 
         return EndpointEmbedder(retrieval)
     model = retrieval.embedding or config.model
-    if config.backend.startswith("onnx"):
+    if config.backend.startswith(("onnx", "openvino")):
         from .onnx_backend import OnnxEmbedder
 
-        return OnnxEmbedder(model_folder(model), model or BUNDLED_MODEL, quantized=config.backend == "onnx-int8")
+        return OnnxEmbedder(model_folder(model), model or BUNDLED_MODEL, config.backend)
     return Embedder(model, config.device, config.embed_processes, bf16=config.backend == "torch-bf16")
 
 

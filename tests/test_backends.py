@@ -1,4 +1,4 @@
-"""The other backends (bf16 on torch, ONNX): close to the reference, recorded in the index, never mixed
+"""The other backends (bf16 on torch, ONNX, OpenVINO bf16): close to the reference, recorded in the index, never mixed
 with it, and a clear line when one cannot run here. Batches cut by tokens give the reference's vectors."""
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def test_batches_cut_by_tokens_give_the_vectors_of_fixed_batches_in_the_callers_
         pytest.param("torch-bf16", 0.99, marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU")),
         ("onnx", 0.9999),
         ("onnx-int8", 0.9),
+        pytest.param("openvino-bf16", 0.999, marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU")),
     ],
 )
 def test_each_backend_is_close_to_the_reference_and_named_apart(backend, floor, embedder, onnx_cache, monkeypatch):
@@ -82,7 +83,11 @@ def test_bf16_on_a_cpu_without_bf16_instructions_is_one_clear_line(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "backend",
-    ["onnx-int8", pytest.param("torch-bf16", marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU"))],
+    [
+        "onnx-int8",
+        pytest.param("torch-bf16", marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU")),
+        pytest.param("openvino-bf16", marks=pytest.mark.skipif(not BF16_HERE, reason="no bf16 on this CPU")),
+    ],
 )
 def test_an_index_built_by_another_backend_records_it_and_refuses_the_reference(
     backend, sample_repo, sample_index, tmp_path, onnx_cache, monkeypatch
@@ -97,6 +102,35 @@ def test_an_index_built_by_another_backend_records_it_and_refuses_the_reference(
     assert ("rank-inversion", "billing/billing-spec-2021.md") in found & reference
     with pytest.raises(DocauditError, match=rf"built with model 'all-MiniLM-L6-v2\+{backend}', not 'all-MiniLM-L6-v2'"):
         audit(Index(sample_config(tmp_path / "idx"), sample_index.embedder), sample_config(tmp_path / "idx"), NOW)
+
+
+def test_openvino_bf16_on_a_cpu_without_bf16_instructions_is_one_clear_line(tmp_path, monkeypatch):
+    import openvino
+
+    class WithoutBf16(openvino.Core):  # the CPU as OpenVINO reports it, without BF16 among its capabilities
+        def get_property(self, device, name):
+            found = super().get_property(device, name)
+            return [c for c in found if c != "BF16"] if name == "OPTIMIZATION_CAPABILITIES" else found
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(openvino, "Core", WithoutBf16)
+    expected = (
+        r"^backend openvino-bf16: this CPU has neither AVX512-BF16 nor AMX, so bf16 would be slower; "
+        r"use backend = 'onnx' or 'torch'$"
+    )
+    with pytest.raises(DocauditError, match=expected):
+        embedder_for(Config(backend="openvino-bf16")).encode(["q"])
+    assert not list(tmp_path.rglob("*.onnx"))
+
+
+def test_without_the_openvino_package_the_backend_is_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "openvino", None)  # as if it were not installed
+    with pytest.raises(
+        DocauditError, match=r"^backend openvino-bf16 needs the openvino package: pip install openvino$"
+    ):
+        embedder_for(Config(backend="openvino-bf16")).encode(["q"])
+    assert not list(tmp_path.rglob("*.onnx"))  # said before the export, which takes a while
 
 
 def test_without_the_onnx_package_the_export_is_one_clear_line(tmp_path, monkeypatch):

@@ -109,6 +109,24 @@ def test_crash_midway_leaves_a_consistent_index_and_the_next_crawl_picks_up(repo
     assert resumed.cursor("git", "docs") is not None
 
 
+def test_chunks_a_dead_crawl_left_under_the_ids_the_next_one_writes_are_replaced(tmp_path, embedder, monkeypatch):
+    # The dead crawl split the page whole; the next one splits it by headings: chunk #0 has the same id
+    # and another text, and Chroma's add would keep the old one: the crawl deletes before it adds.
+    monkeypatch.setattr(sync_module, "EMBED_BATCH_DOCS", 1)
+    page = "# Runbook\n\nIntro line.\n\n## Failover\n\nPromote the replica.\n"
+    commit(tmp_path / "docs", {"a.md": "# A\nFirst page.\n", "runbook.md": page})
+    config = Config(index=str(tmp_path / "idx"))
+    with pytest.raises(KeyboardInterrupt):
+        crawl(CrashingIndex(config, embedder), "git", str(tmp_path / "docs"), config)
+    config.chunk_by = "headings"
+    index = Index(config, embedder)
+    crawl(index, "git", str(tmp_path / "docs"), config)
+    assert sorted(index.chunk_texts()["git:docs:runbook.md"]) == [
+        "# Runbook\n\nIntro line.",
+        "## Failover\n\nPromote the replica.",
+    ]
+
+
 def test_freshness_metadata_rides_on_chunks_but_not_in_the_embedded_text(repo, index):
     crawl(index, "git", str(repo), index.config)
     chunks = index._collection("chunks").get(include=["metadatas"])
