@@ -58,6 +58,20 @@ def test_dense_bm25_and_hybrid_in_one_audit(sample_index):
     assert {f.fingerprint for f in result.findings if "docaudit" in f.evidence["retrievers"]} == dense
 
 
+def test_an_audit_in_many_batches_gives_the_audit_of_one_batch(sample_index, monkeypatch):
+    import docaudit.own as own
+
+    probes = load_probes_yaml(PROBES)
+    config = sample_config(Path(sample_index.config.index))
+    config.retrieval.retrievers = ["docaudit", "docaudit:hybrid"]
+    whole = audit(sample_index, config, NOW, probes)
+    monkeypatch.setattr(own, "PROBE_BATCH", 3)  # 20 probes: 7 batches, conflicts collected batch by batch
+    batched = audit(sample_index, config, NOW, probes)
+    assert [f.to_dict() for f in batched.findings] == [f.to_dict() for f in whole.findings]
+    assert [r.probe.id for r in batched.rankings] == [p.id for p in probes]  # in the probes' order
+    assert [r.ranks for r in batched.rankings] == [r.ranks for r in whole.rankings]
+
+
 @pytest.fixture(scope="module")
 def cross_encoder(tmp_path_factory):
     """A CrossEncoder folder made from the bundled model. No trained reranker can be fetched here, so its
