@@ -40,7 +40,7 @@ def cache_root() -> Path:
 
 
 class OnnxEmbedder:
-    """The model at `path` run by onnxruntime: the same tokenizer, truncation, mean pooling and
+    """The model at `path` run by onnxruntime or OpenVINO: the same tokenizer, truncation, mean pooling and
     normalisation as sentence-transformers, exported once and cached by the model's own files."""
 
     def __init__(self, path: str, name: str, kind: str) -> None:
@@ -159,7 +159,7 @@ def _openvino_core() -> Any:
 
 def _openvino_bf16(core: Any, model_file: Path) -> Any:
     """OpenVINO's CPU plugin in bf16: its vectors keep a cosine of 0.9999 or more to the reference's
-    here (torch autocast's bf16: 0.99), at 2x its speed (bench/backends.py)."""
+    here (torch autocast's bf16: 0.99), at 1.7x to 2x the reference's speed (bench/backends.py)."""
     # LATENCY: one stream using every core, as encode sends one batch at a time. THROUGHPUT (a stream
     # per core) was half as fast on 2 cores.
     compiled = core.compile_model(
