@@ -162,19 +162,27 @@ def embedder_for(config: Config) -> Embedder | EndpointEmbedder | OnnxEmbedder:
     return Embedder(model, config.device, config.embed_processes, bf16=config.backend == "torch-bf16")
 
 
+NO_BF16_CPU = "this CPU has neither AVX512-BF16 nor AMX"
+
+
+def bf16_refused(backend: str, hardware: str, instead: str) -> DocauditError:
+    """bf16 without the instructions for it is emulated, slower than the reference: one line for every
+    bf16 backend that refuses to run."""
+    return DocauditError(f"backend {backend}: {hardware}, so bf16 would be slower; use backend = {instead}")
+
+
 def _check_bf16(device: str) -> None:
-    """bf16 without the instructions for it is emulated, slower than the reference: refuse it."""
     import torch
 
     if device == "cpu":
         supported = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-        hardware = "this CPU has neither AVX512-BF16 nor AMX"
+        hardware = NO_BF16_CPU
     elif device.startswith("cuda"):
         supported, hardware = torch.cuda.is_bf16_supported(), "this GPU has no bf16 support"
     else:
         supported, hardware = False, f"it runs on a CPU or a CUDA GPU, not on {device}"
     if not supported:
-        raise DocauditError(f"backend torch-bf16: {hardware}, so bf16 would be slower; use backend = 'torch'")
+        raise bf16_refused("torch-bf16", hardware, "'torch'")
 
 
 def model_folder(model: str) -> str:

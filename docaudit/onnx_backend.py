@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .embedder import CPU_MOST_PER_BATCH, CPU_TOKENS_PER_BATCH, NO_BF16_CPU, bf16_refused, token_batches
 from .errors import DocauditError
 
 if TYPE_CHECKING:
@@ -98,8 +99,6 @@ class OnnxEmbedder:
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         import numpy as np
 
-        from .embedder import CPU_MOST_PER_BATCH, CPU_TOKENS_PER_BATCH, token_batches
-
         self._load()
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
@@ -150,10 +149,7 @@ def _openvino_core() -> Any:
         raise DocauditError("backend openvino-bf16 needs the openvino package: pip install openvino") from None
     core = openvino.Core()
     if "BF16" not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
-        raise DocauditError(
-            "backend openvino-bf16: this CPU has neither AVX512-BF16 nor AMX, so bf16 would be slower; "
-            "use backend = 'onnx' or 'torch'"
-        )
+        raise bf16_refused("openvino-bf16", NO_BF16_CPU, "'onnx' or 'torch'")
     return core
 
 
