@@ -198,6 +198,7 @@ class Sync:
             for i, node in enumerate(nodes):
                 node.id_ = _chunk_id(doc.key, doc.hash, i)
                 node.metadata["chunk"] = i
+            _link_neighbours(nodes)
             nodes_by_doc.append(nodes)
         return nodes_by_doc
 
@@ -272,6 +273,23 @@ def _freshness(doc: Doc) -> dict[str, str]:
         "last_modified": iso(doc.last_modified) or "",
         "content_hash": doc.hash,
     }
+
+
+def _link_neighbours(nodes: list[Any]) -> None:
+    """PREVIOUS/NEXT between a doc's chunks in order, by their stored ids.
+
+    The splitter links its nodes under the ids it made up (and, split by headings, within a section
+    only); those ids are replaced by docaudit's, so its links would name chunks no store holds.
+    """
+    from llama_index.core.schema import NodeRelationship
+
+    for i, node in enumerate(nodes):
+        node.relationships.pop(NodeRelationship.PREVIOUS, None)
+        node.relationships.pop(NodeRelationship.NEXT, None)
+        if i:
+            node.relationships[NodeRelationship.PREVIOUS] = nodes[i - 1].as_related_node_info()
+        if i + 1 < len(nodes):
+            node.relationships[NodeRelationship.NEXT] = nodes[i + 1].as_related_node_info()
 
 
 def _fit(title: str, budget: int, tokenizer: Any) -> str:

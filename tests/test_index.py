@@ -149,6 +149,34 @@ def test_a_llama_index_app_can_read_the_same_collection(repo, index, embedder):
     assert "Rotations last one week" in result.nodes[0].get_content()
 
 
+@pytest.mark.parametrize("chunk_by", ["sentences", "headings"])
+def test_a_llama_index_app_can_walk_from_a_chunk_to_its_neighbours_and_its_doc(tmp_path, embedder, chunk_by):
+    """PREVIOUS/NEXT name the stored ids of the doc's other chunks (the splitter's own ids are renamed
+    to docaudit's, and the links must follow), and SOURCE names the doc."""
+    from llama_index.core.schema import NodeRelationship
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    sections = [
+        f"## Part {i}\n\n" + f"Step {i} of the rollout moves shard {i} to the new cluster. " * 12 for i in range(6)
+    ]
+    commit(tmp_path / "docs", {"rollout.md": "# Rollout\n\n" + "\n\n".join(sections) + "\n"})
+    index = Index(Config(index=str(tmp_path / "idx"), chunk_size=128, chunk_overlap=0, chunk_by=chunk_by), embedder)
+    crawl(index, "git", str(tmp_path / "docs"), index.config)
+    store = ChromaVectorStore(chroma_collection=index._collection("chunks"))
+    ordered = sorted(
+        store.get_nodes(node_ids=index._collection("chunks").get()["ids"]), key=lambda n: n.metadata["chunk"]
+    )
+    assert len(ordered) >= 4
+    for before, after in zip(ordered, ordered[1:]):
+        assert after.relationships[NodeRelationship.PREVIOUS].node_id == before.node_id
+        assert before.relationships[NodeRelationship.NEXT].node_id == after.node_id
+    assert NodeRelationship.PREVIOUS not in ordered[0].relationships
+    assert NodeRelationship.NEXT not in ordered[-1].relationships
+    assert {node.ref_doc_id for node in ordered} == {"git:docs:rollout.md"}
+    walked = store.get_nodes(node_ids=[ordered[0].relationships[NodeRelationship.NEXT].node_id])
+    assert walked[0].get_content() == ordered[1].get_content()
+
+
 def test_searching_with_another_model_than_the_index_was_built_with_is_an_error(repo, index, tmp_path):
     crawl(index, "git", str(repo), index.config)
     other = Index(Config(index=index.config.index), Embedder("/models/other"))
