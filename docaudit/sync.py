@@ -278,8 +278,8 @@ def _freshness(doc: Doc) -> dict[str, str]:
 def _link_neighbours(nodes: list[Any]) -> None:
     """PREVIOUS/NEXT between a doc's chunks in order, by their stored ids.
 
-    The splitter links its nodes under the ids it made up (and, split by headings, within a section
-    only); those ids are replaced by docaudit's, so its links would name chunks no store holds.
+    The splitter links its nodes under the ids it made up; those are replaced by docaudit's, so its
+    links would name chunks no store holds.
     """
     from llama_index.core.schema import NodeRelationship
 
