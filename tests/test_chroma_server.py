@@ -122,3 +122,28 @@ def test_two_crawls_of_different_sources_at_once_into_one_server_lose_nothing(ch
     assert len(chunk_ids) == sum(meta["chunks"] for meta in records.values()) == 18
     result = audit(index, config, NOW)
     assert len(result.docs) == 18
+
+
+def test_the_deployment_files_agree_with_what_the_tests_run():
+    """deploy/ is not run here (no container runtime), so what it names is checked against what is:
+    Chroma keeps no promise between client and server versions, and the job's config must reach the
+    compose services on their container ports."""
+    from urllib.parse import urlparse
+
+    import yaml
+
+    from docaudit.config import load_config
+
+    root = Path(__file__).resolve().parent.parent
+    compose = yaml.safe_load((root / "deploy" / "compose.yaml").read_text())
+    locked = dict(
+        line.split("==", 1) for line in (root / "requirements.lock").read_text().splitlines() if "==" in line
+    )
+    assert compose["services"]["chroma"]["image"] == f"chromadb/chroma:{locked['chromadb']}"
+    config = load_config(root / "deploy" / "docaudit.toml")
+    for url in (config.chroma_url, config.retrieval.base_url):
+        parsed = urlparse(url)
+        service = compose["services"][parsed.hostname]
+        assert any(str(port).endswith(f":{parsed.port}") for port in service["ports"]), url
+    torch_pin = "torch==2.13.0"
+    assert torch_pin in (root / "Makefile").read_text() and torch_pin in (root / "deploy" / "Dockerfile").read_text()
