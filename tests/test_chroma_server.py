@@ -136,9 +136,7 @@ def test_the_deployment_files_agree_with_what_the_tests_run():
 
     root = Path(__file__).resolve().parent.parent
     compose = yaml.safe_load((root / "deploy" / "compose.yaml").read_text())
-    locked = dict(
-        line.split("==", 1) for line in (root / "requirements.lock").read_text().splitlines() if "==" in line
-    )
+    locked = dict(line.split("==", 1) for line in (root / "requirements.lock").read_text().splitlines() if "==" in line)
     assert compose["services"]["chroma"]["image"] == f"chromadb/chroma:{locked['chromadb']}"
     config = load_config(root / "deploy" / "docaudit.toml")
     for url in (config.chroma_url, config.retrieval.base_url):
