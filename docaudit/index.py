@@ -38,6 +38,7 @@ from .sync import (  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
     _chunk_id,
     _doc_json,
     _freshness,
+    _node_content_with,
     _one_line,
     parse_chunk_id,
     vouched,
@@ -314,7 +315,10 @@ class Index(Sync):
         self._collection("docs").update(ids=[doc.key], metadatas=[_doc_meta(doc, old)])
         ids = [_chunk_id(doc.key, doc.hash, i) for i in range(old["chunks"])]
         fresh = {k: v for k, v in _freshness(doc).items() if k in ("path", "url", "owner", "last_modified")}
-        self._collection("chunks").update(ids=ids, metadatas=[fresh] * len(ids))
+        chunks = self._collection("chunks")
+        got = chunks.get(ids=ids, include=["metadatas"])
+        metadatas = [{**fresh, **_node_content_with(meta, fresh)} for meta in got["metadatas"]]
+        chunks.update(ids=got["ids"], metadatas=metadatas)
 
     def _commit(self, docs: list[Doc], doc_vectors: list[list[float]], chunk_counts: list[int]) -> None:
         """The commit point: from here on searches see the docs' new chunks."""

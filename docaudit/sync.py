@@ -275,6 +275,25 @@ def _freshness(doc: Doc) -> dict[str, str]:
     }
 
 
+def _node_content_with(meta: dict | None, fresh: dict) -> dict:
+    """The chunk's llama-index JSON with `fresh` metadata, as {"_node_content": ...} ({} if it has none).
+
+    llama-index rebuilds a node from this JSON, not from the flat keys, so an app reading the collection
+    would see the old owner and dates; the copies its relationships carry are brought along too.
+    """
+    if not meta or not isinstance(meta.get("_node_content"), str):
+        return {}
+    try:
+        node = json.loads(meta["_node_content"])
+    except ValueError:
+        return {}
+    holders = [node, *(r for r in (node.get("relationships") or {}).values() if isinstance(r, dict))]
+    for holder in holders:
+        if isinstance(holder.get("metadata"), dict):
+            holder["metadata"].update({k: v for k, v in fresh.items() if k in holder["metadata"]})
+    return {"_node_content": json.dumps(node)}
+
+
 def _link_neighbours(nodes: list[Any]) -> None:
     """PREVIOUS/NEXT between a doc's chunks in order, by their stored ids.
 

@@ -75,6 +75,12 @@ def test_metadata_only_change_updates_the_record_without_embedding(repo, index):
     chunk = index._collection("chunks").get(where={"doc_key": "git:docs:vpn.md"}, include=["metadatas"])
     assert chunk["metadatas"][0]["owner"] == "@acme/docs"
     assert chunk["metadatas"][0]["content_hash"] == docs["git:docs:vpn.md"].hash  # the rest is kept
+    # A llama-index app rebuilds each node from its stored JSON, not from the flat keys: it must agree.
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    node = ChromaVectorStore(chroma_collection=index._collection("chunks")).get_nodes(node_ids=chunk["ids"])[0]
+    assert node.metadata["owner"] == node.source_node.metadata["owner"] == "@acme/docs"
+    assert node.metadata["path"] == "vpn.md" and "WireGuard" in node.get_content()
 
 
 class CrashingIndex(Index):
