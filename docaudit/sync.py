@@ -287,7 +287,11 @@ def _node_content_with(meta: dict | None, fresh: dict) -> dict:
         node = json.loads(meta["_node_content"])
     except ValueError:
         return {}
-    holders = [node, *(r for r in (node.get("relationships") or {}).values() if isinstance(r, dict))]
+    if not isinstance(node, dict):
+        return {}
+    relationships = node.get("relationships")
+    related = relationships.values() if isinstance(relationships, dict) else ()
+    holders = [node, *(r for r in related if isinstance(r, dict))]
     for holder in holders:
         if isinstance(holder.get("metadata"), dict):
             holder["metadata"].update({k: v for k, v in fresh.items() if k in holder["metadata"]})

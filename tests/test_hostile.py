@@ -210,3 +210,39 @@ def test_report_files_from_the_cli_are_valid_for_hostile_docs(tmp_path):
     out = Path(tmp_path / "r.xml")
     out.write_text(junit.render(result, NOW))
     ET.parse(out)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    node=st.one_of(
+        _json,
+        st.fixed_dictionaries(
+            {"metadata": st.dictionaries(st.sampled_from(["owner", "path", "title", "x"]), _json, max_size=4)},
+            optional={"relationships": st.dictionaries(st.sampled_from(["1", "2", "3", "5"]), _json, max_size=4)},
+        ),
+    ),
+    raw=st.none() | st.text(max_size=40),
+)
+def test_a_chunk_s_stored_node_json_is_refreshed_or_left_alone_never_a_crash(node, raw):
+    """Another writer to the collection may have stored anything as `_node_content`."""
+    from docaudit.sync import _node_content_with
+
+    fresh = {"owner": "New Owner <new@example.com>", "path": "moved.md"}
+    for content in (json.dumps(node), raw):
+        out = _node_content_with({"_node_content": content} if content is not None else {}, fresh)
+        if not out:
+            continue
+        stored = json.loads(out["_node_content"])
+        assert isinstance(stored, dict)
+        holders = [stored, *[r for r in (stored.get("relationships") or {}).values() if isinstance(r, dict)]]
+        for holder in holders:
+            meta = holder.get("metadata")
+            if isinstance(meta, dict):
+                assert all(meta[k] == v for k, v in fresh.items() if k in meta)
