@@ -155,7 +155,7 @@ def _openvino_core() -> Any:
 
 def _openvino_bf16(core: Any, model_file: Path) -> Any:
     """OpenVINO's CPU plugin in bf16: its vectors keep a cosine of 0.9999 or more to the reference's
-    here (torch autocast's bf16: 0.99), at 1.7x to 2x the reference's speed (bench/backends.py)."""
+    here (torch autocast's bf16: 0.99), at 1.7x to 2.25x the reference's speed in four runs of bench/backends.py."""
     # LATENCY: one stream using every core, as encode sends one batch at a time. THROUGHPUT (a stream
     # per core) was half as fast on 2 cores.
     compiled = core.compile_model(
