@@ -24,7 +24,7 @@ from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.headers import owner_from_text, read_header, status_markers
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
-from docaudit.sites import read_site
+from docaudit.sites import Site, read_site
 from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
 
@@ -91,7 +91,7 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     # Index pages are read for their cascades and for what they say of their version: once.
     frontmatter = functools.cache(lambda rel: _frontmatter_of(root, rel))
     cascades = _cascades(doc_files, frontmatter)
-    site = read_site(root, files, frontmatter)
+    site = read_site(root, files, frontmatter, config.versions)
     seen: set[str] = set()
     for rel in doc_files:
         seen.add(rel)
@@ -111,7 +111,21 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)
-    state.next_cursor = {"head": git_history.head(root) if repo else None, "identity": identity(target)}
+    state.next_cursor = {
+        "head": git_history.head(root) if repo else None,
+        "identity": identity(target),
+    }
+    if site.reading.folders:
+        state.next_cursor["versions"] = site.reading.summary()
+
+
+def site_of(target: str, config: Config) -> Site:
+    """How the folder's docs site declares its versions, read statically (`docaudit versions`)."""
+    root = Path(target).resolve()
+    if not root.is_dir():
+        raise DocauditError(f"{target}: not a folder")
+    files = _list_files(root, git_history.git_toplevel(root))
+    return read_site(root, files, functools.cache(lambda rel: _frontmatter_of(root, rel)), config.versions)
 
 
 # --- listing and reading -------------------------------------------------------------

@@ -69,6 +69,7 @@ def crawl(
         index.save_cursor(kind, space, state.next_cursor)
         stats.in_index = len(known) + stats.added - stats.removed
         stats.space = space
+        stats.versions = (state.next_cursor or {}).get("versions", "")
         return stats
 
 
@@ -144,7 +145,9 @@ def audit(
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}
     acknowledged = [f for f in findings if f.fingerprint in why]
-    return AuditResult(kept, docs, currency, probes, first_rankings, why, hidden, acknowledged, names, outside)
+    return AuditResult(
+        kept, docs, currency, probes, first_rankings, why, hidden, acknowledged, names, outside, index.site_versions()
+    )
 
 
 def retrieval_runs(

@@ -191,6 +191,8 @@ def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, co
             click.echo(f"warning: skipped {_printable(skipped.id)}: {_printable(skipped.reason)}", err=True)
     if not quiet:
         click.echo(_printable(stats.summary(path)))
+        if stats.versions:
+            click.echo(_printable(f"Versions read: {stats.versions} (`docaudit versions {path}` shows why)"))
 
 
 def probe_options(func: Callable) -> Callable:
@@ -503,6 +505,24 @@ def rules(name: str | None) -> None:
     from . import ruleset
 
     click.echo(ruleset.explain(name) if name else ruleset.table())
+
+
+@cli.command()
+@click.argument("path", default=".")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file with [versions].")
+@expected_errors
+def versions(path: str, fmt: str, config_path: str | None) -> None:
+    """How docaudit reads the versions of the docs site in PATH: the current one, previews, older, and why.
+
+    Static: no index and no model. Correct a wrong reading in the config's [versions] section.
+    """
+    from connectors.gitrepo import site_of
+
+    from .reports import versions as view
+
+    reading = site_of(path, load_config(config_path)).reading
+    click.echo(view.render_json(reading) if fmt == "json" else view.render_table(reading))
 
 
 def main() -> None:

@@ -138,6 +138,19 @@ class RetrievalSettings:
     rerank_top_n: int = 20
 
 
+@dataclass
+class VersionSettings:
+    """`[versions]`: corrections to how docaudit reads a docs site's versions (see `docaudit versions`).
+
+    Each entry is a version label ("2.20") or a folder relative to the crawled folder ("content/docs").
+    """
+
+    current: str = ""  # the current version, whatever the site's files say
+    previews: list[str] = field(default_factory=list)  # unreleased: they supersede nothing
+    archived: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)  # folders that look like versions but are not
+
+
 API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
@@ -148,6 +161,7 @@ SECTIONS = {
     "smtp": SmtpSettings,
     "markers": MarkerSettings,
     "retrieval": RetrievalSettings,
+    "versions": VersionSettings,
 }
 
 
@@ -219,6 +233,7 @@ class Config:
     gdrive: DriveSettings = field(default_factory=DriveSettings)
     markers: MarkerSettings = field(default_factory=MarkerSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    versions: VersionSettings = field(default_factory=VersionSettings)
     plugins: dict[str, object] = field(default_factory=dict)  # a third-party connector's section -> its settings
     source: str = ""  # where the config was read from
 
@@ -290,6 +305,8 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
 def _build(data: dict, source: str, text: str) -> Config:
     config = Config(source=source)
     _fill(config, _TYPES, data, source, text, "")
+    if config.current_version and not config.versions.current:  # the older spelling of [versions] current
+        config.versions.current = config.current_version
     for key, section, message in itertools.chain(_range_problems(config), _choice_problems(config)):
         raise InputError(source, _line_of(text, key, section), message)
     return config

@@ -18,10 +18,16 @@ from typing import Any
 
 from . import sites
 from .config import Config
+from .families import current_twins
 from .records import Doc, Release
-from .sites import release_key
+from .sites import release_key as _site_release_key
 
 CURRENT, AGING, SUPERSEDED, DEPRECATED = "current", "aging", "superseded", "deprecated"
+
+
+def release_key(label: str) -> tuple[int, ...]:
+    """Major, minor, patch: how a version in a path or title compares with another."""
+    return _site_release_key(label)[:3]
 
 
 @dataclass(frozen=True)
@@ -230,13 +236,9 @@ def _version_of(doc: Doc) -> Version | None:
 def _site_versions(
     docs: Mapping[str, Doc], releases: Mapping[str, Release | None], result: dict[str, Currency]
 ) -> None:
-    """Pages of an older version are superseded by their twin (same path inside the version folder)
-    in the current one; a preview version supersedes nothing and is never stale."""
-    current_twins: dict[tuple[str, str, str, str], str] = {}
-    for key, release in releases.items():
-        if release and release.status == sites.CURRENT:
-            doc = docs[key]
-            current_twins[(doc.source, doc.space, release.site, release.inner)] = key
+    """Pages of an older version are superseded by their twin in the current one (see `families`);
+    a preview version supersedes nothing and is never stale."""
+    twins = current_twins(docs, releases)
     for key, release in releases.items():
         if release is not None and release.status == sites.PREVIEW:
             result[key].reasons.append(f"preview version {release.label}: supersedes nothing ({release.source})")
@@ -244,13 +246,13 @@ def _site_versions(
             result[key].reasons.append(f"current version {release.label} ({release.source})")
         if release is None or release.status not in (sites.OLDER, sites.ARCHIVED):
             continue
-        doc, state = docs[key], result[key]
-        twin = current_twins.get((doc.source, doc.space, release.site, release.inner))
+        state = result[key]
+        twin, how = twins.get(key, ("", ""))
         if state.status == CURRENT:
             state.status = SUPERSEDED
         if twin and not state.superseded_by:
             state.superseded_by = twin
-            state.reasons.append(f"{release.source}; the current page is {docs[twin].path}")
+            state.reasons.append(f"{release.source}; the current page is {docs[twin].path}{f' ({how})' if how else ''}")
         else:
             state.reasons.append(f"{release.source}; no page at the same path in the current version")
 

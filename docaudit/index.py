@@ -283,6 +283,17 @@ class Index(Sync):
         got = self._collection("state").get(ids=[f"cursor:{source}:{space}"], include=["documents"])
         return json.loads(got["documents"][0]) if got["ids"] else None
 
+    def site_versions(self) -> list[str]:
+        """How each crawled docs site's versions were read, one line per space (from the crawl cursors)."""
+        got = self._collection("state").get(include=["documents"])
+        lines = []
+        for id_, document in sorted(zip(got["ids"], got["documents"], strict=True)):
+            if id_.startswith("cursor:") and document:
+                cursor = json.loads(document)
+                if isinstance(cursor, dict) and cursor.get("versions"):
+                    lines.append(f"{id_.split(':', 2)[2]}: {cursor['versions']}")
+        return lines
+
     def save_cursor(self, source: str, space: str, cursor: dict | None) -> None:
         self._collection("state").upsert(
             ids=[f"cursor:{source}:{space}"], embeddings=[[0.0]], documents=[json.dumps(cursor)]

@@ -23,6 +23,7 @@ class AuditResult:
     acknowledged: list[Finding] = field(default_factory=list)  # the suppressed findings themselves, for reports
     retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
     outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
+    versions: list[str] = field(default_factory=list)  # how each docs site's versions were read, one line each
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k (0 for every other doc)."""

@@ -28,6 +28,7 @@ class CrawlStats:
     skipped: list[Skipped] = field(default_factory=list)
     in_index: int | None = None  # the source's docs in the index after the crawl (an incremental crawl checks fewer)
     space: str = ""  # the name the source's docs have in the index
+    versions: str = ""  # how a docs site's versions were read, in one line
 
     def summary(self, name: str) -> str:
         """One line for people: what the index holds for the source, and what this crawl did."""

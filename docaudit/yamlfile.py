@@ -63,19 +63,66 @@ def check_keys(item: dict, allowed: set[str], name: str, what: str) -> None:
         raise InputError(name, keys[key], f"unknown {what} key '{key}' (allowed: {', '.join(sorted(allowed))})")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Docs and site configs are written by anyone: aliases (the "billion laughs" bomb) are refused."""
+MAX_EXPANDED_NODES = 100_000  # far above any real frontmatter; a "billion laughs" bomb expands to millions
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+
+class _BoundedLoader(yaml.SafeLoader):
+    """Docs and site configs are written by anyone: anchors and aliases are ordinary in Hugo frontmatter,
+    so they are expanded, but only while the expanded document stays under a bound."""
+
+
+class _BoundedStringLoader(yaml.BaseLoader):
+    """The same, every scalar a string: a site config's `latest: 2.20` is the label 2.20, not the float 2.2."""
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes in the document with every alias expanded, counted without expanding it; a recursive alias
+    counts as over the limit."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            visiting.discard(key)
+            kids = _children(node)
+            sizes[key] = min(limit + 1, 1 + sum(sizes[id(k)] for k in kids))
+            continue
+        if key in sizes:
+            continue
+        if key in visiting:
+            return limit + 1
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def bounded_load(text: str, strings: bool = False, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
+    """yaml.safe_load with aliases expanded up to `max_nodes`; a bomb or nesting too deep is a YAMLError."""
+    loader = (_BoundedStringLoader if strings else _BoundedLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, max_nodes) > max_nodes:
+            raise yaml.YAMLError(f"aliases expand to more than {max_nodes:,} nodes")
+        return loader.construct_document(node)
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def safe_load(text: str) -> Any:
-    """yaml.safe_load without aliases; nesting too deep is a YAML error, not a RecursionError."""
-    try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except RecursionError:
-        raise yaml.YAMLError("nested too deeply") from None
+    """Frontmatter and site configs: aliases expanded within a bound, nesting too deep a YAML error."""
+    return bounded_load(text)

@@ -211,8 +211,12 @@ def test_docusaurus_versions_json_declares_the_current_version_and_docs_is_next(
     )
     assert (old.label, old.status, old.inner) == ("30.0", "older", "CLI.md")
     assert (cur.label, cur.status, cur.inner) == ("30.4", "current", "CLI.md")
-    assert cur.source == "30.4 is the current version (website/versions.json (newest first))"
-    assert (nxt.label, nxt.status, nxt.inner) == ("next", "preview", "CLI.md")
+    assert (
+        cur.source
+        == "website/versions.json:1 first entry '30.4' (Docusaurus: the last version is versions.json's first)"
+    )
+    assert (nxt.label, nxt.status, nxt.inner) == ("Next", "preview", "CLI.md")
+    assert nxt.source == "before the last version '30.4' (website/versions.json:1): unreleased"
     assert old.site == cur.site == nxt.site == "website"
 
 
@@ -242,8 +246,9 @@ def test_hugo_params_versions_and_index_pages_say_which_version_is_what(tmp_path
         "22.0": "preview",
         "16.0": "archived",
     }
-    assert release["22.0"].source == "22.0 is the site's next version (config.toml [params.versions])"
-    assert release["16.0"].source == 'content/en/docs/archive/16.0/_index.md is titled "v16.0 (Archived)"'
+    assert release["21.0"].source == 'config.toml:2 current = "21.0"'
+    assert release["22.0"].source == 'config.toml:3 next = "22.0"'
+    assert release["16.0"].source == "content/en/docs/archive/16.0/_index.md:2 title: v16.0 (Archived)"
     assert len({(r.site, r.inner) for r in release.values()}) == 1  # one page, four versions
 
 
@@ -377,5 +382,5 @@ def test_sphinx_conf_py_names_the_release_it_builds(tmp_path):
         },
     )
     docs, _, _, _ = crawl(tmp_path)
-    assert docs["docs/3.2.1/a.rst"].release.source == "3.2.1 is the current version (docs/conf.py release)"
+    assert docs["docs/3.2.1/a.rst"].release.source == "docs/conf.py:2 release = '3.2.1'"
     assert docs["docs/3.1/a.rst"].release.status == "older"

@@ -64,6 +64,7 @@ def render(result: AuditResult, now: datetime) -> str:
         f"<style>{STYLE}</style></head><body>",
         "<h1>docaudit report</h1>",
         f'<p class="muted">Generated {escape(now.date().isoformat())}: {len(result.docs)} docs, {len(result.probes)} probes.</p>',
+        *(f'<p class="versions">Versions read: {escape(line)}</p>' for line in result.versions),
         '<section id="summary" class="cards">',
         *(
             f'<div class="card" data-severity="{s}"><b>{counts.get(s, 0)}</b>{s}s</div>'

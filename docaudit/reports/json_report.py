@@ -29,6 +29,7 @@ def build(result: AuditResult, now: datetime) -> dict:
             "by_severity": dict(sorted(severities.items())),
             "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
             "retrievers": result.retrievers,
+            "versions": result.versions,
             "outside": {
                 name: {"count": o.count, "ambiguous": o.ambiguous, "examples": o.examples}
                 for name, o in result.outside.items()

@@ -24,7 +24,7 @@ def to_text(*renderables: object, width: int = 160) -> str:
 
 
 def render(result: AuditResult, now: datetime) -> str:
-    parts: list[object] = []
+    parts: list[object] = [Text(terminal(f"Versions read: {line}")) for line in result.versions]
     if result.findings:
         table = Table(show_lines=False, expand=False)
         table.add_column("severity", no_wrap=True)

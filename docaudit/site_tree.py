@@ -1,0 +1,175 @@
+"""Version folders found in a site's tree of pages, wherever they sit.
+
+A folder named like a release (`2.20`, `v2.3`, `release-1.2`, `11.x`) among siblings is a version; a
+level whose members each hold version folders (`docs/v1/1.76`, `docs/v2/2.20`) groups them. Beside
+them, a folder named like a preview (`master`, `_dev`, `2-edge`) or whose pages mirror the newest
+version's tree (`docs/` beside `2.19/`) is a version too. A bare number (`blog/2021/`) is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .site_model import VersionFolder, release_key
+
+PAGE_SUFFIXES = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm", ".ipynb"}
+NUMBERED = re.compile(
+    r"^(?:(?:version|release)[-_]?)?"
+    r"(?:v?\d+(?:\.\d+){1,3}|v?\d+(?:\.\d+)*[._-]?x|v\d+|(?<=[-_])v?\d+)"
+    r"(?:[-.]?(?:rc|beta|alpha|pre)\.?\d*)?$",
+    re.IGNORECASE,
+)
+PREVIEW_NAMES = {
+    "next", "main", "master", "dev", "develop", "development", "nightly", "edge", "canary", "unreleased",
+    "upcoming", "preview", "draft", "trunk", "head", "snapshot", "beta", "alpha", "rc", "prerelease",
+}  # fmt: skip
+ALIAS_NAMES = {"latest", "current", "stable"}
+ARCHIVE_SEGMENTS = {
+    "archive",
+    "archived",
+    "archives",
+    "old",
+    "legacy",
+    "previous",
+    "deprecated",
+    "unmaintained",
+    "attic",
+}
+SKIP_PARTS = {"node_modules", "__pycache__"}
+MIRROR_SHARE = 0.5  # of the smaller tree's pages present at the same paths in the other
+
+
+def name_tokens(name: str) -> set[str]:
+    """`2-edge` -> {2, edge}; `latestMajorVersion` -> {latest, major, version}; `_dev` -> {dev}."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return {t.lower() for t in re.split(r"[^A-Za-z0-9]+", spaced) if t}
+
+
+def is_preview_name(name: str) -> bool:
+    return bool(name_tokens(name) & PREVIEW_NAMES) and not NUMBERED.match(name)
+
+
+@dataclass
+class Tree:
+    tracks: dict[str, list[VersionFolder]] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # track -> the folder its versions sit in
+    kinds: dict[str, str] = field(default_factory=dict)  # folder -> numbered | preview-name | alias-name | mirror
+
+
+def pages_of(files: list[str], claimed: list[str]) -> list[str]:
+    out = []
+    for rel in files:
+        path = PurePosixPath(rel)
+        if path.suffix.lower() not in PAGE_SUFFIXES:
+            continue
+        if any(p.startswith(".") or p in SKIP_PARTS for p in path.parts[:-1]):
+            continue
+        if any(rel.startswith(c + "/") for c in claimed):
+            continue
+        out.append(rel)
+    return out
+
+
+def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
+    pages = pages_of(files, claimed)
+    children: dict[str, set[str]] = defaultdict(set)  # dir -> child dirs holding pages
+    count: dict[str, int] = defaultdict(int)
+    for rel in pages:
+        parts = PurePosixPath(rel).parts[:-1]
+        for depth in range(len(parts)):
+            d = "/".join(parts[: depth + 1])
+            count[d] += 1
+            children["/".join(parts[:depth])].add(d)
+    numbered = {d for d in count if NUMBERED.match(PurePosixPath(d).name)}
+    groups: set[str] = set()
+    accepted: dict[str, list[str]] = {}  # parent -> its version folders
+    for parent in sorted(children, key=lambda d: (d.count("/") + bool(d), d)):
+        members = sorted(c for c in children[parent] if c in numbered)
+        if not members or any(_under(parent, a) for p in accepted for a in accepted[p]):
+            continue
+        holding = [m for m in members if any(c in numbered for c in children.get(m, ()))]
+        if len(holding) * 2 >= len(members) and holding:
+            groups.update(members)  # docs/v1/1.76, docs/v2/2.20: v1 and v2 group versions, they are none
+            continue
+        accepted[parent] = members
+    tree = Tree()
+    for parent, members in accepted.items():
+        track = _track_of(parent, groups)
+        folders = tree.tracks.setdefault(track, [])
+        tree.parents.setdefault(track, parent)
+        for m in members:
+            folders.append(VersionFolder(m, _label(PurePosixPath(m).name), track, pages=count[m]))
+            tree.kinds[m] = "numbered"
+        newest = max(members, key=lambda m: release_key(PurePosixPath(m).name))
+        newest_inner = _inner(pages, newest)
+        for sibling in sorted(children[parent] - set(members) - groups):
+            name = PurePosixPath(sibling).name
+            if is_preview_name(name):
+                kind = "preview-name"
+            elif name.lower() in ALIAS_NAMES:
+                kind = "alias-name"
+            elif _mirrors(_inner(pages, sibling), newest_inner):
+                kind = "mirror"
+            else:
+                continue
+            label = name.lstrip("_@") or name
+            folders.append(VersionFolder(sibling, label, track, pages=count[sibling]))
+            tree.kinds[sibling] = kind
+    return tree
+
+
+def _track_of(parent: str, groups: set[str]) -> str:
+    """The track a version set belongs to: its parent without grouping and archive folders, so that
+    `docs/archive/16.0` and `docs/21.0`, or `docs/v1/1.76` and `docs/v2/2.20`, are one track."""
+    parts = PurePosixPath(parent).parts
+    kept = [
+        p for i, p in enumerate(parts) if "/".join(parts[: i + 1]) not in groups and p.lower() not in ARCHIVE_SEGMENTS
+    ]
+    return "/".join(kept) or "."
+
+
+def in_archive(folder: str) -> str:
+    """The archive-like folder a version folder sits in ("archive"), or ""."""
+    return next((p for p in PurePosixPath(folder).parts[:-1] if p.lower() in ARCHIVE_SEGMENTS), "")
+
+
+def _label(name: str) -> str:
+    text = re.sub(r"^(?:version|release)[-_]?", "", name, flags=re.IGNORECASE)
+    return text[1:] if re.match(r"[vV]\d", text) and "." in text else text
+
+
+def _inner(pages: list[str], folder: str) -> set[str]:
+    prefix = folder + "/"
+    return {p[len(prefix) :] for p in pages if p.startswith(prefix)}
+
+
+def _mirrors(a: set[str], b: set[str]) -> bool:
+    common = len(a & b)
+    return common >= 2 and common >= MIRROR_SHARE * min(len(a), len(b))
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
+
+
+def unversioned(files: list[str], version_folders: list[str], claimed: list[str]) -> list[str]:
+    """Where the pages outside every version folder are: the first folder off the path to the versions."""
+    pages = pages_of(files, [*claimed, *version_folders])
+    ancestors = {"/".join(PurePosixPath(f).parts[:i]) for f in [*version_folders, *claimed] for i in range(1, 99)}
+    ancestors = {a for a in ancestors if a}
+    out = set()
+    for rel in pages:
+        parts = PurePosixPath(rel).parts
+        if any(_under(rel, c) for c in claimed):
+            continue
+        bucket = rel
+        for depth in range(1, len(parts)):
+            d = "/".join(parts[:depth])
+            if d not in ancestors:
+                bucket = d + "/"
+                break
+        out.add(bucket)
+    return sorted(out)
