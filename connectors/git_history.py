@@ -4,6 +4,7 @@ repo, mass edits and `.git-blame-ignore-revs` left out), and who owns it by CODE
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -59,7 +60,8 @@ def history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dic
         "log",
         "--no-renames",
         "--use-mailmap",
-        "--format=%x1e%H%x1f%at%x1f%aN%x1f%aE",
+        "-z",  # NUL-delimited: an author name or file name can hold any other byte git allows
+        "--format=%x00%H%x00%at%x00%aN%x00%aE",
         "--name-only",
         "--relative",
         "--",
@@ -71,12 +73,8 @@ def history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dic
     ignore_revs = _ignore_revs(repo)
     threshold = max(config.mass_edit_min_files, config.mass_edit_fraction * len(doc_files))
     history: dict[str, FileHistory] = {}
-    for record in out.stdout.split("\x1e"):
-        if not record.strip():
-            continue
-        header, _, names = record.partition("\n")
-        sha, timestamp, name, email = header.split("\x1f")
-        touched = [n for n in names.splitlines() if n in wanted]
+    for sha, timestamp, name, email, names in _commits(out.stdout):
+        touched = [n for n in names if n in wanted]
         when = to_utc(int(timestamp))
         mass = sha in ignore_revs or len(touched) >= threshold
         for rel in touched:  # newest commit first
@@ -92,6 +90,25 @@ def history(root: Path, repo: Path, doc_files: list[str], config: Config) -> dic
             entry.last_modified, entry.author = entry.created, entry.creator
             entry.ignored = entry.ignored[:-1]
     return history
+
+
+def _commits(output: str) -> Iterator[tuple[str, str, str, str, list[str]]]:
+    """(sha, timestamp, author name, author email, file names) per commit of `git log -z` with the format
+    `%x00%H%x00%at%x00%aN%x00%aE`: each commit opens with an empty field, which no file name can be."""
+    fields = output.split("\0")
+    i = 0
+    while i + 4 < len(fields):
+        if fields[i] != "":
+            i += 1
+            continue
+        sha, timestamp, name, email = fields[i + 1 : i + 5]
+        i += 5
+        names: list[str] = []
+        while i < len(fields) and fields[i] != "":
+            names.append(fields[i].removeprefix("\n") if not names else fields[i])
+            i += 1
+        if timestamp.isdigit():
+            yield sha, timestamp, name, email, names
 
 
 def _ignore_revs(repo: Path) -> set[str]:

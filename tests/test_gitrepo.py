@@ -384,3 +384,38 @@ def test_sphinx_conf_py_names_the_release_it_builds(tmp_path):
     docs, _, _, _ = crawl(tmp_path)
     assert docs["docs/3.2.1/a.rst"].release.source == "docs/conf.py:2 release = '3.2.1'"
     assert docs["docs/3.1/a.rst"].release.status == "older"
+
+
+def raw_commit(repo, author: bytes, message: bytes) -> None:
+    """A commit object written byte for byte: git's porcelain would clean the author name."""
+    import subprocess
+
+    tree = subprocess.run(["git", "-C", repo, "write-tree"], capture_output=True, check=True).stdout.strip()
+    parent = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, check=True).stdout.strip()
+    body = b"tree %s\nparent %s\nauthor %s 1767225600 +0000\ncommitter %s 1767225600 +0000\n\n%s\n" % (
+        tree,
+        parent,
+        author,
+        author,
+        message,
+    )
+    sha = subprocess.run(
+        ["git", "-C", repo, "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        input=body,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    subprocess.run(["git", "-C", repo, "update-ref", "HEAD", sha], check=True)
+
+
+def test_author_names_and_subjects_with_any_byte_git_allows_never_break_the_crawl(tmp_path):
+    commit(tmp_path, {"a.md": "# A\n", "b.md": "# B\n"}, author="Ann Author <ann@example.com>")
+    (tmp_path / "a.md").write_text("# A\nEdited.\n")
+    import subprocess
+
+    subprocess.run(["git", "-C", tmp_path, "add", "a.md"], check=True)
+    raw_commit(tmp_path, b"Odd\x1e Na\x1fme\tX <odd@example.com>", b"subject \x1e\x1f with\nnewlines\n\nand a body")
+    docs, _, _, _ = crawl(tmp_path)
+    assert docs["a.md"].owner.name == "Odd\x1e Na\x1fme\tX"
+    assert docs["a.md"].last_modified == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert docs["b.md"].owner.name == "Ann Author"
