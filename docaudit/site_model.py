@@ -95,7 +95,7 @@ class Reading:
             old = sum(f.status in (OLDER, ARCHIVED) for f in folders)
             if old:
                 parts.append(f"{prefix}{old} older")
-        return f"{self.generator}: " + "; ".join(parts)
+        return ("" if self.generator == "none" else f"{self.generator}: ") + "; ".join(parts)
 
 
 def _first_reason(why: str) -> str:

@@ -1,0 +1,302 @@
+"""The version model: `docaudit versions`, the conventions real sites use, corrections in config, and
+generated version trees ordered as their declarations say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import commit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.gitrepo import site_of
+from docaudit.cli import cli
+from docaudit.config import Config, VersionSettings
+from docaudit.jsliteral import DYNAMIC, parse_at, strip_comments
+from docaudit.site_model import release_key
+from docaudit.yamlfile import bounded_load
+
+# A Hugo/Docsy site: versions newest first with the unreleased draft on top, the latest stable one named
+# apart, and the draft marked in its index page's cascade, written with a YAML anchor and alias.
+DOCSY = {
+    "config.toml": (
+        '[params]\nlatest_stable_version = "4.2"\n\n'
+        '[[params.versions]]\nversion = "v4.3"\nurl = "/docs/v4.3"\n\n'
+        '[[params.versions]]\nversion = "v4.2"\nurl = "/docs/v4.2"\n\n'
+        '[[params.versions]]\nversion = "v4.1"\nurl = "/docs/v4.1"\n'
+    ),
+    "content/en/docs/v4.3/_index.md": (
+        "---\ntitle: &v v4.3\nlinkTitle: *v\ncascade:\n"
+        "  page_warning: &w This is a DRAFT of an unreleased version\n  notice: *w\n---\n"
+    ),
+    "content/en/docs/v4.3/setup.md": "# Setup\n",
+    "content/en/docs/v4.2/_index.md": "---\ntitle: v4.2\n---\n",
+    "content/en/docs/v4.2/setup.md": "# Setup\n",
+    "content/en/docs/v4.1/setup.md": "# Setup\n",
+    "content/en/blog/post.md": "# Post\n",
+}
+
+# A Docusaurus site: lastVersion is the newest release and includeCurrentVersion is false (a build step
+# copies docs/ into version-3.1/, which git ignores), and its oldest versions sit in a second folder.
+DOCUSAURUS = {
+    "website/docusaurus.config.ts": (
+        "import versions from './versions.json';\n"
+        "export default {\n  presets: [\n    ['classic', {\n      docs: {\n"
+        "        path: '../docs',\n"
+        "        // lastVersion: 'current',\n"
+        "        lastVersion: '3.1',\n"
+        "        includeCurrentVersion: false,\n"
+        "        sidebarPath: require.resolve('./sidebars.js'),\n"
+        "        versions: { [versions[0]]: { label: `${versions[0]} (latest)` }, '3.0': { banner: 'unmaintained' } },\n"
+        "      },\n    }],\n  ],\n};\n"
+    ),
+    "website/versions.json": '["3.1", "3.0", "2.9"]',
+    "website/.gitignore": "versioned_docs/version-3.1/\n",
+    "website/versioned_docs/version-3.0/intro.md": "# Intro\n",
+    "website/versioned_docs/version-2.9/intro.md": "# Intro\n",
+    "website/archived_docs/version-1.x/intro.md": "# Intro\n",
+    "docs/intro.md": "# Intro\n",
+}
+
+
+def reading_of(files: dict, tmp_path: Path, versions: VersionSettings | None = None):
+    commit(tmp_path, files)
+    config = Config()
+    if versions:
+        config.versions = versions
+    return site_of(str(tmp_path), config).reading
+
+
+def statuses(reading) -> dict[str, str]:
+    return {f.folder: f.status for f in reading.folders}
+
+
+def test_a_docsy_site_names_its_stable_version_apart_from_the_draft_on_top_of_its_list(tmp_path):
+    reading = reading_of(DOCSY, tmp_path)
+    assert statuses(reading) == {
+        "content/en/docs/v4.3": "preview",
+        "content/en/docs/v4.2": "current",
+        "content/en/docs/v4.1": "older",
+    }
+    why = {f.folder: f.why for f in reading.folders}
+    assert why["content/en/docs/v4.2"] == 'config.toml:2 latest_stable_version = "4.2"'
+    assert why["content/en/docs/v4.3"] == "content/en/docs/v4.3/_index.md:5 cascade page_warning: DRAFT"
+    assert reading.summary() == (
+        'hugo: current 4.2 (config.toml:2 latest_stable_version = "4.2"); '
+        "4.3 preview (content/en/docs/v4.3/_index.md:5 cascade page_warning: DRAFT); 1 older"
+    )
+
+
+def test_without_the_stable_param_the_first_released_entry_of_the_list_is_current(tmp_path):
+    files = {**DOCSY, "config.toml": DOCSY["config.toml"].replace('latest_stable_version = "4.2"\n', "")}
+    reading = reading_of(files, tmp_path)
+    assert statuses(reading)["content/en/docs/v4.2"] == "current"
+    assert statuses(reading)["content/en/docs/v4.3"] == "preview"
+
+
+def test_docusaurus_last_version_built_from_docs_and_an_unlisted_second_folder(tmp_path):
+    reading = reading_of(DOCUSAURUS, tmp_path)
+    assert reading.generator == "docusaurus"
+    assert statuses(reading) == {
+        "docs": "current",
+        "website/versioned_docs/version-3.0": "older",
+        "website/versioned_docs/version-2.9": "older",
+        "website/archived_docs/version-1.x": "archived",
+    }
+    docs = next(f for f in reading.folders if f.folder == "docs")
+    assert (docs.label, docs.why) == (
+        "3.1",
+        "website/docusaurus.config.ts:8 lastVersion: '3.1'; includeCurrentVersion: false and "
+        "website/versioned_docs/version-3.1/ is not in the repo: docs/ is built as 3.1",
+    )
+    assert len({f.track for f in reading.folders}) == 1
+
+
+def test_docusaurus_with_the_current_folder_built_lists_docs_as_the_unreleased_next(tmp_path):
+    files = {**DOCUSAURUS}
+    files["website/docusaurus.config.ts"] = (
+        files["website/docusaurus.config.ts"]
+        .replace("        lastVersion: '3.1',\n", "")
+        .replace("includeCurrentVersion: false", "onlyIncludeVersions: ['current', '3.1', '3.0']")
+    )
+    files["website/versioned_docs/version-3.1/intro.md"] = "# Intro\n"
+    del files["website/.gitignore"]
+    reading = reading_of(files, tmp_path)
+    assert statuses(reading) == {
+        "docs": "preview",
+        "website/versioned_docs/version-3.1": "current",
+        "website/versioned_docs/version-3.0": "older",
+        "website/versioned_docs/version-2.9": "archived",  # onlyIncludeVersions leaves it out
+        "website/archived_docs/version-1.x": "archived",
+    }
+
+
+def test_the_config_corrects_any_part_of_the_reading(tmp_path):
+    fix = VersionSettings(current="4.3", archived=["content/en/docs/v4.1"], ignore=["content/en/docs/v4.2"])
+    reading = reading_of(DOCSY, tmp_path, fix)
+    assert statuses(reading) == {"content/en/docs/v4.3": "current", "content/en/docs/v4.1": "archived"}
+    assert {f.why for f in reading.folders} == {
+        "docaudit config [versions] current = '4.3'",
+        "docaudit config [versions] archived has 'content/en/docs/v4.1'",
+    }
+
+
+def test_versions_command_prints_the_reading_and_its_json(tmp_path):
+    commit(tmp_path, DOCSY)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["versions", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "generator": "hugo",
+        "current": "4.2",
+        "current_folder": "content/en/docs/v4.2",
+        "versions": [
+            {
+                "folder": "content/en/docs/v4.2",
+                "label": "4.2",
+                "status": "current",
+                "why": 'config.toml:2 latest_stable_version = "4.2"',
+            },
+            {
+                "folder": "content/en/docs/v4.3",
+                "label": "4.3",
+                "status": "preview",
+                "why": "content/en/docs/v4.3/_index.md:5 cascade page_warning: DRAFT",
+            },
+            {
+                "folder": "content/en/docs/v4.1",
+                "label": "4.1",
+                "status": "older",
+                "why": "older than the current 4.2 (config.toml:2)",
+            },
+        ],
+        "unversioned": ["content/en/blog/"],
+    }
+    table = runner.invoke(cli, ["versions", str(tmp_path)])
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[:2] == ["generator: hugo", "current: 4.2 (content/en/docs/v4.2/)"]
+    assert lines[-2:] == [
+        "unversioned: content/en/blog/",
+        "Wrong? Correct it in docaudit.toml [versions]: current, previews, archived, ignore.",
+    ]
+    missing = runner.invoke(cli, ["versions", str(tmp_path / "nope")])
+    assert (missing.exit_code, missing.output) == (2, f"docaudit: error: {tmp_path / 'nope'}: not a folder\n")
+
+
+def test_a_config_with_a_wrong_versions_key_names_its_line(tmp_path):
+    (tmp_path / "docaudit.toml").write_text('[versions]\ncurrent = "2.0"\nnewest = "3.0"\n')
+    result = CliRunner().invoke(cli, ["versions", str(tmp_path), "--config", str(tmp_path / "docaudit.toml")])
+    assert result.exit_code == 2
+    assert result.output == f"docaudit: error: {tmp_path / 'docaudit.toml'}:3: unknown setting 'versions.newest'\n"
+
+
+def test_frontmatter_anchors_are_expanded_and_a_bomb_is_refused():
+    assert bounded_load("a: &x {k: [1, 2]}\nb: *x\n") == {"a": {"k": [1, 2]}, "b": {"k": [1, 2]}}
+    assert bounded_load("v: 2.20\n", strings=True) == {"v": "2.20"}
+    bomb = "l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9)
+    )
+    with pytest.raises(yaml.YAMLError, match="aliases expand to more than 100,000 nodes"):
+        bounded_load(bomb)
+    with pytest.raises(yaml.YAMLError):
+        bounded_load("a: &a [*a]\n")  # an alias inside its own anchor
+
+
+def test_javascript_config_literals_are_read_and_expressions_are_not_guessed():
+    src = strip_comments(
+        "x = { a: 'one', // lastVersion: 'no'\n b: [1, \"two\"], c: versions[0], d: `t${x}`, 'e-f': { g: true },"
+        " h: require('./x'), ...rest, [k]: 1, i: /* c */ 2 }"
+    )
+    value, _ = parse_at(src, src.index("{"))
+    assert value == {"a": "one", "b": [1, "two"], "c": DYNAMIC, "d": DYNAMIC, "e-f": {"g": True}, "h": DYNAMIC, "i": 2}
+
+
+LABEL = st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 12))
+TREE_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@TREE_SETTINGS
+@given(
+    labels=st.lists(LABEL, min_size=2, max_size=7, unique=True),
+    data=st.data(),
+    prefix=st.sampled_from(["", "v", "version-"]),
+    section=st.sampled_from(["docs", "content/docs", "site/content/en/docs", "releases"]),
+    declare=st.sampled_from(["param", "list", "symlink", "page", "none"]),
+    draft=st.booleans(),
+    renamed=st.booleans(),
+)
+def test_generated_version_trees_are_ordered_as_their_declarations_say(
+    tmp_path_factory, labels, data, prefix, section, declare, draft, renamed
+):
+    names = [".".join(map(str, label if label[2] else label[:2])) for label in labels]
+    ordered = sorted(names, key=release_key, reverse=True)  # newest first, 1.10 above 1.9
+    preview = ordered[0] if draft else None
+    released = [n for n in ordered if n != preview]
+    current = data.draw(st.sampled_from(released)) if declare != "none" else released[0]
+    files: dict[str, str] = {}
+    for name in names:
+        folder = f"{section}/{prefix}{name}"
+        files[f"{folder}/guide/setup.md"] = f"# Setup {name}\n"
+        files[f"{folder}/{'start' if renamed and name == current else 'intro'}.md"] = "# Intro\n"
+        files[f"{folder}/_index.md"] = "---\ntitle: " + name + (" (latest)" if declare == "page" and name == current else "") + (
+            "\ncascade:\n  draft: true" if name == preview else ""
+        ) + "\n---\n"  # fmt: skip
+    if declare == "param":
+        files["config.yaml"] = f'params:\n  latestVersion: "{current}"\n'
+    elif declare == "list":
+        files["hugo.toml"] = (
+            "[params]\nversions = [" + ", ".join(f'"{n}"' for n in released[released.index(current) :]) + "]\n"
+        )
+    root = tmp_path_factory.mktemp("tree")
+    commit(root, files)
+    if declare == "symlink":
+        (root / section / "latest").symlink_to(f"{prefix}{current}")
+    reading = site_of(str(root), Config()).reading
+    got = {f.label: f.status for f in reading.folders}
+    for name in names:
+        want = (
+            "current"
+            if name == current
+            else "preview"
+            if name == preview or release_key(name) > release_key(current)
+            else "older"
+        )
+        assert got[name] == want, (name, reading.to_json())  # fmt: skip
+    assert reading.main_current().label == current
+
+
+def test_a_page_renamed_in_the_current_version_is_its_old_pages_twin():
+    from docaudit.duplicates import signature
+    from docaudit.families import current_twins
+    from docaudit.records import Doc, Release
+
+    body = " ".join(
+        f"Step {i}: run the migrate command on shard {i} with the dry run flag, then apply." for i in range(12)
+    )
+
+    def page(path: str, title: str, text: str, status: str, inner: str) -> Doc:
+        d = Doc("git", "site", path, title, text, path=path)
+        d.release, d.minhash = Release(path.split("/")[1], status, "", inner, "docs"), signature(text)
+        return d
+
+    docs = {
+        d.key: d
+        for d in (
+            page("docs/1.0/commands/migrate.md", "Migrate", body, "older", "commands/migrate.md"),
+            page("docs/2.0/commands/vt-migrate.md", "Migrate", body + "Now named vt-migrate.", "current", "commands/vt-migrate.md"),
+            page("docs/1.0/faq.md", "FAQ", " ".join(f"Question {i}: how do I reset token number {i}? Ask the admin." for i in range(12)), "older", "faq.md"),
+            page("docs/2.0/reference/faq.md", "FAQ", " ".join(f"Since 2.0 the portal lists {i} sessions per user, and you revoke them there." for i in range(12)), "current", "reference/faq.md"),
+        )
+    }  # fmt: skip
+    twins = current_twins(docs, {k: d.release for k, d in docs.items()})
+    assert twins == {
+        "git:site:docs/1.0/commands/migrate.md": (
+            "git:site:docs/2.0/commands/vt-migrate.md",
+            "renamed or moved: same title, near-identical text",
+        )
+    }  # the FAQ moved but was rewritten: not near-identical, so no twin is guessed
