@@ -15,7 +15,7 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from . import jsliteral
@@ -51,7 +51,7 @@ def read(root: Path, files: list[str]) -> list[Found]:
         instances.extend(_instances(root, rel))
     sites = {i.site for i in instances}
     for rel in files:  # versions.json beside versioned_docs/ with no config in the repo: defaults
-        if PurePosixPath(rel).name == "versions.json":
+        if rel.rpartition("/")[2] == "versions.json":
             site = _parent(rel)
             if site not in sites and any(f.startswith(_join(site, "versioned_docs") + "/") for f in files):
                 instances.append(Instance(site))
@@ -140,7 +140,7 @@ def _read_instance(root: Path, files: list[str], inst: Instance) -> Found:
         why = f"{cfg}:{line} includeCurrentVersion: false: {docs}/ is not built"
         found.folders.append(_folder(docs, "current", per_version, track, PREVIEW, why, EXPLICIT, files))
     for folder in _version_dirs(files, inst.site, prefix, listed):
-        name = PurePosixPath(folder).name.removeprefix("version-")
+        name = folder.rpartition("/")[2].removeprefix("version-")
         why = f"{versions_file} does not list {name!r}: Docusaurus does not build it"
         found.folders.append(_folder(folder, name, per_version, track, ARCHIVED, why, DEFAULT, files))
     found.roots = [f.folder for f in found.folders]
@@ -171,7 +171,7 @@ def _version_dirs(files: list[str], site: str, prefix: str, listed: list[str]) -
     for rel in files:
         if not rel.startswith(base) or "node_modules/" in rel:
             continue
-        parts = PurePosixPath(rel[len(base) :]).parts[:-1]
+        parts = rel[len(base) :].split("/")[:-1]
         for depth, part in enumerate(parts[:3]):
             if part.startswith("version-") and part.removeprefix("version-") not in listed:
                 owner = parts[depth - 1] if depth else ""
@@ -205,5 +205,4 @@ def _join(*parts: str) -> str:
 
 
 def _parent(rel: str) -> str:
-    parent = str(PurePosixPath(rel).parent)
-    return "" if parent == "." else parent
+    return rel.rpartition("/")[0]

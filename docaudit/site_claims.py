@@ -15,12 +15,12 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
 from .site_model import DEFAULT, PAGE, VersionFolder, release_key, same_release
-from .site_tree import ALIAS_NAMES, PREVIEW_NAMES, Tree, in_archive, is_preview_name, name_tokens
+from .site_tree import ALIAS_NAMES, PREVIEW_NAMES, Tree, basename, in_archive, is_preview_name, name_tokens
 from .yamlfile import bounded_load
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -46,6 +46,13 @@ PREVIEW_WORDS = re.compile(
 )
 ARCHIVED_WORDS = re.compile(r"\b(archived?|deprecated|obsolete|unsupported|end of life|eol|unmaintained)\b", re.I)
 CURRENT_WORDS = re.compile(r"\b(latest|current|stable)\b", re.IGNORECASE)
+REDIRECT_FILES = {"_redirects", "netlify.toml", "vercel.json"}
+# `/latest/*  /2.13/:splat`, `from = "/docs/latest/*"` / `to = "/docs/2.20/:splat"`: where /latest/ goes.
+REDIRECT = re.compile(
+    r"""(/(?:[\w.-]+/)*(?:latest|stable|current)(?:/[^\s"']*)?)["']?(?:\s+|["']?\s*[,\n]\s*["']?(?:to|destination)["']?\s*[:=]\s*["']?)"""
+    r"""(/(?:[\w.-]+/)*?v?(\d+(?:\.\d+){0,3}(?:\.x)?)(?=[/\s"']|$)(?:/[^\s"']*)?)""",
+    re.IGNORECASE,
+)
 INDEX_NAMES = ("_index.md", "index.md", "_index.markdown", "index.mdx", "README.md", "index.rst", "_index.html")
 
 
@@ -90,7 +97,7 @@ class Claims:
     def listed_current(self, track: str, folders: list[VersionFolder]) -> tuple[VersionFolder, str] | None:
         """The first released entry of a list of versions (newest first) that names this track, or of a
         list that names no track."""
-        names = name_tokens(PurePosixPath(track).name)
+        names = name_tokens(basename(track))
         mine = [lst for lst in self.lists if lst and lst[0].tokens & names]
         for lst in mine or [lst for lst in self.lists if lst and not (lst[0].tokens - LIST_KEYS - {"params"})]:
             for claim in lst:
@@ -111,7 +118,7 @@ class Claims:
         if page and page[0] == "preview":
             return page[1], PAGE
         if self.kinds.get(f.folder) == "preview-name" or is_preview_name(f.label):
-            return f"the folder name {PurePosixPath(f.folder).name!r} names a preview", 1
+            return f"the folder name {basename(f.folder)!r} names a preview", 1
         return None
 
     def archived_of(self, f: VersionFolder) -> tuple[str, int] | None:
@@ -127,17 +134,21 @@ class Claims:
 def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str], dict]) -> Claims:
     claims = Claims(kinds=dict(tree.kinds))
     version_folders = [f.folder for fs in tree.tracks.values() for f in fs]
+    inside = tuple(v + "/" for v in version_folders)
     for rel in files:
-        if any(rel.startswith(v + "/") for v in version_folders):
+        if rel.startswith(inside):
             continue
+        name = basename(rel)
         if CONFIG_NAMES.search(rel) and not rel.startswith(("node_modules/", "content/")):
             _config_file(root, rel, claims)
-        elif PurePosixPath(rel).name == "versions.json":
+        elif name == "versions.json":
             _mike(root, rel, claims)
-        elif PurePosixPath(rel).name == "conf.py":
+        elif name == "conf.py":
             _sphinx(root, rel, claims)
-        elif PurePosixPath(rel).name == "antora.yml":
+        elif name == "antora.yml":
             _antora(root, rel, claims)
+        if name in REDIRECT_FILES:
+            _redirects(root, rel, claims)
     for track, parent in tree.parents.items():
         _aliases(root, parent, tree.tracks[track], claims)
     for folders in tree.tracks.values():
@@ -152,7 +163,7 @@ def generator(root: Path, files: list[str]) -> str:
     """The site generator, from its config files (the shallowest wins)."""
     found = []
     for rel in files:
-        name, depth = PurePosixPath(rel).name, rel.count("/")
+        name, depth = basename(rel), rel.count("/")
         if "node_modules/" in rel:
             continue
         if name.startswith("docusaurus.config."):
@@ -275,6 +286,14 @@ def _mike(root: Path, rel: str, claims: Claims) -> None:
         claims.lists.append(listed)
 
 
+def _redirects(root: Path, rel: str, claims: Claims) -> None:
+    """A redirect from /latest/ (or /stable/, /current/) to a version's path names that version current."""
+    text = _text(root / rel)
+    for m in REDIRECT.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        claims.currents.append(Claim(m.group(3), f"{rel}:{line} redirects {m.group(1)} to {m.group(2)}"))
+
+
 def _sphinx(root: Path, rel: str, claims: Claims) -> None:
     """Sphinx's conf.py: the release this checkout builds."""
     text = _text(root / rel)
@@ -299,7 +318,7 @@ def _aliases(root: Path, parent: str, folders: list[VersionFolder], claims: Clai
     """`latest -> 2.13`, `releases/current -> 2.8.1`: a symlink, or the one-line file git checks out for one
     where symlinks are off, that names a version folder beside it."""
     base = root / parent if parent else root
-    names = {PurePosixPath(f.folder).name: f.folder for f in folders}
+    names = {basename(f.folder): f.folder for f in folders}
     for alias in ALIAS_NAMES | {"default"}:
         path = base / alias
         target = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .site_model import VersionFolder, release_key
 
@@ -42,6 +42,10 @@ SKIP_PARTS = {"node_modules", "__pycache__"}
 MIRROR_SHARE = 0.5  # of the smaller tree's pages present at the same paths in the other
 
 
+def basename(rel: str) -> str:
+    return rel.rpartition("/")[2]
+
+
 def name_tokens(name: str) -> set[str]:
     """`2-edge` -> {2, edge}; `latestMajorVersion` -> {latest, major, version}; `_dev` -> {dev}."""
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
@@ -62,10 +66,10 @@ class Tree:
 def pages_of(files: list[str], claimed: list[str]) -> list[str]:
     out = []
     for rel in files:
-        path = PurePosixPath(rel)
-        if path.suffix.lower() not in PAGE_SUFFIXES:
+        folders, _, name = rel.rpartition("/")
+        if "." not in name or "." + name.rpartition(".")[2].lower() not in PAGE_SUFFIXES:
             continue
-        if any(p.startswith(".") or p in SKIP_PARTS for p in path.parts[:-1]):
+        if folders and any(p.startswith(".") or p in SKIP_PARTS for p in folders.split("/")):
             continue
         if any(rel.startswith(c + "/") for c in claimed):
             continue
@@ -78,12 +82,12 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
     children: dict[str, set[str]] = defaultdict(set)  # dir -> child dirs holding pages
     count: dict[str, int] = defaultdict(int)
     for rel in pages:
-        parts = PurePosixPath(rel).parts[:-1]
+        parts = rel.split("/")[:-1]
         for depth in range(len(parts)):
             d = "/".join(parts[: depth + 1])
             count[d] += 1
             children["/".join(parts[:depth])].add(d)
-    numbered = {d for d in count if NUMBERED.match(PurePosixPath(d).name)}
+    numbered = {d for d in count if NUMBERED.match(basename(d))}
     groups: set[str] = set()
     accepted: dict[str, list[str]] = {}  # parent -> its version folders
     for parent in sorted(children, key=lambda d: (d.count("/") + bool(d), d)):
@@ -101,12 +105,12 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
         folders = tree.tracks.setdefault(track, [])
         tree.parents.setdefault(track, parent)
         for m in members:
-            folders.append(VersionFolder(m, _label(PurePosixPath(m).name), track, pages=count[m]))
+            folders.append(VersionFolder(m, _label(basename(m)), track, pages=count[m]))
             tree.kinds[m] = "numbered"
-        newest = max(members, key=lambda m: release_key(PurePosixPath(m).name))
+        newest = max(members, key=lambda m: release_key(basename(m)))
         newest_inner = _inner(pages, newest)
         for sibling in sorted(children[parent] - set(members) - groups):
-            name = PurePosixPath(sibling).name
+            name = basename(sibling)
             if is_preview_name(name):
                 kind = "preview-name"
             elif name.lower() in ALIAS_NAMES:
@@ -124,7 +128,7 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
 def _track_of(parent: str, groups: set[str]) -> str:
     """The track a version set belongs to: its parent without grouping and archive folders, so that
     `docs/archive/16.0` and `docs/21.0`, or `docs/v1/1.76` and `docs/v2/2.20`, are one track."""
-    parts = PurePosixPath(parent).parts
+    parts = parent.split("/") if parent else []
     kept = [
         p for i, p in enumerate(parts) if "/".join(parts[: i + 1]) not in groups and p.lower() not in ARCHIVE_SEGMENTS
     ]
@@ -133,7 +137,7 @@ def _track_of(parent: str, groups: set[str]) -> str:
 
 def in_archive(folder: str) -> str:
     """The archive-like folder a version folder sits in ("archive"), or ""."""
-    return next((p for p in PurePosixPath(folder).parts[:-1] if p.lower() in ARCHIVE_SEGMENTS), "")
+    return next((p for p in folder.split("/")[:-1] if p.lower() in ARCHIVE_SEGMENTS), "")
 
 
 def _label(name: str) -> str:
@@ -158,11 +162,13 @@ def _under(path: str, folder: str) -> bool:
 def unversioned(files: list[str], version_folders: list[str], claimed: list[str]) -> list[str]:
     """Where the pages outside every version folder are: the first folder off the path to the versions."""
     pages = pages_of(files, [*claimed, *version_folders])
-    ancestors = {"/".join(PurePosixPath(f).parts[:i]) for f in [*version_folders, *claimed] for i in range(1, 99)}
-    ancestors = {a for a in ancestors if a}
+    ancestors = set()
+    for folder in [*version_folders, *claimed]:
+        parts = folder.split("/")
+        ancestors.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
     out = set()
     for rel in pages:
-        parts = PurePosixPath(rel).parts
+        parts = rel.split("/")
         if any(_under(rel, c) for c in claimed):
             continue
         bucket = rel

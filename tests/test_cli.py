@@ -41,7 +41,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
         f"Crawled {sample_repo}: 16 docs in the index; 16 checked (16 added, 0 updated, 0 unchanged), 0 removed, "
         "16 chunks embedded; "
         "skipped 2 (1 binary file, 1 not valid UTF-8)\n"
-        "Versions read: current v2 (the newest release-like folder; the site declares no current version); 1 older "
+        "Versions read: current v2 (the newest release-like folder); 1 older "
         f"(`docaudit versions {sample_repo}` shows why)\n"
     )
     assert result.stderr == (

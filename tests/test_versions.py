@@ -300,3 +300,18 @@ def test_a_page_renamed_in_the_current_version_is_its_old_pages_twin():
             "renamed or moved: same title, near-identical text",
         )
     }  # the FAQ moved but was rewritten: not near-identical, so no twin is guessed
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("_redirects", "/  /latest/  301\n/latest/*  /2.1/:splat  302\n"),
+        ("netlify.toml", '[[redirects]]\nfrom = "/latest/*"\nto = "/2.1/:splat"\nstatus = 302\n'),
+        ("vercel.json", '{"redirects": [{"source": "/latest/:path*", "destination": "/2.1/:path*"}]}'),
+    ],
+)
+def test_a_redirect_from_latest_names_the_current_version(tmp_path, name, text):
+    files = {f"{v}/{page}": f"# {page}\n" for v in ("2.0", "2.1", "2.2") for page in ("a.md", "b.md")}
+    reading = reading_of({**files, name: text}, tmp_path)
+    assert statuses(reading) == {"2.0": "older", "2.1": "current", "2.2": "preview"}
+    assert next(f.why for f in reading.folders if f.folder == "2.1").startswith(f"{name}:")

@@ -26,6 +26,7 @@ def render(result: AuditResult, now: datetime) -> str:
         f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]
     )
     lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {len(result.probes)} probes.")
+    lines += [f"Versions read: {_cell(line)}" for line in result.versions]
     for why, count in result.hidden.items():
         if count:
             lines.append(f"{count} more not shown: {_cell(why)}.")
