@@ -217,6 +217,11 @@ def _config_file(root: Path, rel: str, claims: Claims) -> None:
     data = _parse(rel, text)
     if isinstance(data, dict):
         _lists(data, [], rel, text, claims)
+        params = data if basename(rel).startswith("params.") else data.get("params")
+        version = _entry_label(params.get("version")) if isinstance(params, dict) else ""
+        if version:  # Docsy's params.version: the version this build of the site documents
+            line = _key_line(text, ["params", "version"])
+            claims.lists.insert(0, [Claim(version, f"{rel}:{line} params.version = {version}")])
 
 
 def _parse(rel: str, text: str) -> object:

@@ -103,7 +103,14 @@ def resolve_track(track: str, folders: list[VersionFolder], claims: site_claims.
             continue
         preview = claims.preview_of(f)
         archived = claims.archived_of(f)
-        if preview:
+        kind = claims.kinds.get(f.folder)
+        if kind == "alias-name" and current and not preview:  # a real latest/ folder: a copy of the current
+            f.status, f.why, f.authority = CURRENT, f"the folder name {f.label!r}: a copy of the current", authority
+            f.label = current.label
+        elif kind == "mirror" and not preview:
+            f.status, f.authority = PREVIEW, ORDER
+            f.why = "mirrors the version folders, and the site does not say which version it is: read as unreleased"
+        elif preview:
             f.status, f.why, f.authority = PREVIEW, preview[0], preview[1]
         elif current and _newer(f.label, current.label):
             f.status, f.why = PREVIEW, f"newer than the current {current.label} ({cite(how)}): not yet released"

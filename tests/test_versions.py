@@ -315,3 +315,16 @@ def test_a_redirect_from_latest_names_the_current_version(tmp_path, name, text):
     reading = reading_of({**files, name: text}, tmp_path)
     assert statuses(reading) == {"2.0": "older", "2.1": "current", "2.2": "preview"}
     assert next(f.why for f in reading.folders if f.folder == "2.1").startswith(f"{name}:")
+
+
+def test_unnumbered_folders_beside_versions_are_never_read_as_older(tmp_path):
+    pages = ("a.md", "b.md", "c/d.md")
+    files = {f"docs/{v}/{p}": f"# {p}\n" for v in ("1.0", "1.1", "latest", "work") for p in pages}
+    reading = reading_of(files, tmp_path)
+    got = {f.folder: (f.label, f.status) for f in reading.folders}
+    assert got == {
+        "docs/1.1": ("1.1", "current"),
+        "docs/latest": ("1.1", "current"),  # a copy of the current version, not a version of its own
+        "docs/work": ("work", "preview"),  # mirrors the versions; nothing says which: it supersedes nothing
+        "docs/1.0": ("1.0", "older"),
+    }
