@@ -23,7 +23,7 @@ from .jsliteral import DYNAMIC
 from .site_model import ARCHIVED, CURRENT, DEFAULT, EXPLICIT, OLDER, PREVIEW, VersionFolder, cite
 
 CONFIG = re.compile(r"(?:^|/)docusaurus\.config\.(?:js|ts|mjs|cjs|mts)$")
-DOCS_PLUGIN = re.compile(r"""['"](?:@docusaurus/plugin-content-docs|content-docs)['"]\s*,\s*\{""")
+DOCS_PLUGIN = re.compile(r"""['"](?:@docusaurus/plugin-content-docs|content-docs)['"]\)?\s*,\s*\{""")
 PRESET_DOCS = re.compile(r"\bdocs\s*:\s*\{")
 DOCS_OPTIONS = {"path", "sidebarPath", "lastVersion", "versions", "routeBasePath", "includeCurrentVersion", "editUrl"}
 
@@ -143,8 +143,40 @@ def _read_instance(root: Path, files: list[str], inst: Instance) -> Found:
         name = folder.rpartition("/")[2].removeprefix("version-")
         why = f"{versions_file} does not list {name!r}: Docusaurus does not build it"
         found.folders.append(_folder(folder, name, per_version, track, ARCHIVED, why, DEFAULT, files))
+    found.folders += _translations(files, inst, {f.folder: f for f in found.folders}, docs, versioned)
     found.roots = [f.folder for f in found.folders]
     return found
+
+
+def _translations(
+    files: list[str], inst: Instance, by_folder: dict[str, VersionFolder], docs: str, versioned: str
+) -> list[VersionFolder]:
+    """`i18n/<locale>/docusaurus-plugin-content-docs[-<id>]/current|version-X/`: each version's translation
+    has that version's status, in a track of its own locale."""
+    plugin = "docusaurus-plugin-content-docs" + ("" if inst.id == "default" else f"-{inst.id}")
+    base = _join(inst.site, "i18n") + "/"
+    seen: dict[str, VersionFolder] = {}
+    for rel in files:
+        if not rel.startswith(base):
+            continue
+        parts = rel[len(base) :].split("/")
+        if len(parts) < 4 or parts[1] != plugin or parts[2] in seen:
+            continue
+        source = docs if parts[2] == "current" else _join(versioned, parts[2])
+        original = by_folder.get(source)
+        if original is None:
+            continue
+        folder = base + "/".join(parts[:3])
+        seen[parts[2] + "@" + parts[0]] = VersionFolder(
+            folder,
+            original.label,
+            f"{original.track}@{parts[0]}",
+            original.status,
+            f"translation ({parts[0]}) of {source}/: {original.why}",
+            original.authority,
+            sum(f.startswith(folder + "/") for f in files),
+        )
+    return list(seen.values())
 
 
 def _position_status(name: str, last: str, position: dict[str, int], last_why: str) -> tuple[str, str]:

@@ -24,7 +24,8 @@ NUMBERED = re.compile(
 )
 PREVIEW_NAMES = {
     "next", "main", "master", "dev", "develop", "development", "nightly", "edge", "canary", "unreleased",
-    "upcoming", "preview", "draft", "trunk", "head", "snapshot", "beta", "alpha", "rc", "prerelease",
+    "upcoming", "preview", "draft", "trunk", "head", "snapshot", "beta", "alpha", "rc", "prerelease", "unstable",
+    "wip",
 }  # fmt: skip
 ALIAS_NAMES = {"latest", "current", "stable"}
 ARCHIVE_SEGMENTS = {

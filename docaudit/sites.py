@@ -140,9 +140,9 @@ def _choose_current(
     chosen = claims.page_current(folders)
     if chosen:
         return chosen[0], chosen[1], PAGE
-    released = [f for f in folders if release_key(f.label) and not claims.preview_of(f) and not claims.archived_of(f)]
-    if not released:
-        released = [f for f in folders if release_key(f.label) and not claims.preview_of(f)]
+    # By order alone, the newest release: not a pre-release (3.0.0-rc1), a preview or an archived one.
+    final = [f for f in folders if release_key(f.label)[-1:] == (1,) and not claims.preview_of(f)]
+    released = [f for f in final if not claims.archived_of(f)] or final
     if not released:
         return None, "", ORDER
     newest = max(released, key=lambda f: release_key(f.label))

@@ -328,3 +328,32 @@ def test_unnumbered_folders_beside_versions_are_never_read_as_older(tmp_path):
         "docs/work": ("work", "preview"),  # mirrors the versions; nothing says which: it supersedes nothing
         "docs/1.0": ("1.0", "older"),
     }
+
+
+def test_docusaurus_translations_and_plugin_instances_keep_their_versions_statuses(tmp_path):
+    files = {
+        "website/docusaurus.config.js": (
+            "module.exports = {\n  presets: [['classic', { docs: { sidebarPath: 'x' } }]],\n  plugins: [\n"
+            "    [require.resolve('@docusaurus/plugin-content-docs'), { id: 'community', path: 'community',"
+            " lastVersion: 'current', versions: { current: { label: '2.x' } } }],\n  ],\n};\n"
+        ),
+        "website/versions.json": '["1.1", "1.0"]',
+        "website/docs/a.md": "# A\n",
+        "website/versioned_docs/version-1.1/a.md": "# A\n",
+        "website/versioned_docs/version-1.0/a.md": "# A\n",
+        "website/i18n/ja/docusaurus-plugin-content-docs/current/a.md": "# A\n",
+        "website/i18n/ja/docusaurus-plugin-content-docs/version-1.1/a.md": "# A\n",
+        "website/community_versions.json": '["1.x"]',
+        "website/community/c.md": "# C\n",
+        "website/community_versioned_docs/version-1.x/c.md": "# C\n",
+    }
+    reading = reading_of(files, tmp_path)
+    assert {f.folder: (f.label, f.status, f.track) for f in reading.folders} == {
+        "website/docs": ("Next", "preview", "website"),
+        "website/versioned_docs/version-1.1": ("1.1", "current", "website"),
+        "website/versioned_docs/version-1.0": ("1.0", "older", "website"),
+        "website/i18n/ja/docusaurus-plugin-content-docs/current": ("Next", "preview", "website@ja"),
+        "website/i18n/ja/docusaurus-plugin-content-docs/version-1.1": ("1.1", "current", "website@ja"),
+        "website/community": ("2.x", "current", "website#community"),
+        "website/community_versioned_docs/version-1.x": ("1.x", "older", "website#community"),
+    }
