@@ -24,7 +24,7 @@ from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.headers import owner_from_text, read_header, status_markers
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
-from docaudit.sites import Site, read_site
+from docaudit.sites import Reading, Site, read_site
 from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
 
@@ -91,7 +91,10 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     # Index pages are read for their cascades and for what they say of their version: once.
     frontmatter = functools.cache(lambda rel: _frontmatter_of(root, rel))
     cascades = _cascades(doc_files, frontmatter)
-    site = read_site(root, files, frontmatter, config.versions)
+    try:
+        site = read_site(root, files, frontmatter, config.versions)
+    except Exception as exc:  # an input nobody foresaw costs the version reading, never the crawl
+        site = Site(reading=Reading(notes=[f"versions not read ({type(exc).__name__}: {str(exc)[:120]})"]))
     seen: set[str] = set()
     for rel in doc_files:
         seen.add(rel)
@@ -115,7 +118,7 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         "head": git_history.head(root) if repo else None,
         "identity": identity(target),
     }
-    if site.reading.folders:
+    if site.reading.folders or site.reading.notes:
         state.next_cursor["versions"] = site.reading.summary()
 
 

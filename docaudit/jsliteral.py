@@ -139,9 +139,10 @@ def _array(src: str, i: int) -> tuple[list, int]:
             items.append(DYNAMIC)
             i = _expression_end(src, i + 3)
             continue
-        value, i = parse_at(src, i)
+        value, end = parse_at(src, i)
         items.append(value)
-        i = _expression_end(src, i)
+        end = _expression_end(src, end)
+        i = end if end > i else i + 1  # a stray `)` inside the array: step over it
 
 
 def _expression_end(src: str, i: int, stop: str = "") -> int:
@@ -186,5 +187,22 @@ def _blank(src: str, i: int) -> int:
     return i
 
 
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": ""}
+
+
 def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", r"\1", body)
+    """JavaScript string escapes: \\n, \\u00e9, \\u{1F600}, \\x41; a backslash before a newline joins lines."""
+
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code[0] in "ux" and len(code) > 1:
+            digits = code[2:-1] if code.startswith("u{") else code[1:]
+            point = int(digits, 16)
+            return chr(point) if point <= 0x10FFFF else "\ufffd"
+        return _SIMPLE.get(code, code)
+
+    text = _ESCAPE.sub(one, body)
+    if any("\ud800" <= c <= "\udfff" for c in text):  # \ud83d\ude00: a surrogate pair is one character
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text

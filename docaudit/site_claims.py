@@ -149,8 +149,9 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
             _antora(root, rel, claims)
         if name in REDIRECT_FILES:
             _redirects(root, rel, claims)
-    for track, parent in tree.parents.items():
-        _aliases(root, parent, tree.tracks[track], claims)
+    for track, parents in tree.parents.items():
+        for parent in parents:
+            _aliases(root, parent, tree.tracks[track], claims)
     for folders in tree.tracks.values():
         for f in folders:
             said = _index_page(root, f.folder, files, read_meta)
@@ -280,7 +281,8 @@ def _mike(root: Path, rel: str, claims: Claims) -> None:
     listed = []
     for entry in _mike_entries(root / rel):
         version = str(entry.get("version"))
-        aliases = {str(a).lower() for a in entry.get("aliases") or [] if isinstance(a, str)}
+        named = entry.get("aliases")
+        aliases = {a.lower() for a in named if isinstance(a, str)} if isinstance(named, list) else set()
         line = _line_of(text, f'"{version}"')
         if aliases & CURRENT_KEYS:
             alias = sorted(aliases & CURRENT_KEYS)[0]

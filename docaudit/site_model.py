@@ -82,7 +82,7 @@ class Reading:
     def summary(self) -> str:
         """One line: what is current and why, what is a preview and why, how many are older."""
         if not self.folders:
-            return "no version folders"
+            return "; ".join(self.notes) or "no version folders"
         parts = []
         for track, folders in sorted(self.tracks().items(), key=lambda kv: kv[0]):
             prefix = f"{track}: " if len(self.tracks()) > 1 else ""

@@ -60,7 +60,7 @@ def is_preview_name(name: str) -> bool:
 @dataclass
 class Tree:
     tracks: dict[str, list[VersionFolder]] = field(default_factory=dict)
-    parents: dict[str, str] = field(default_factory=dict)  # track -> the folder its versions sit in
+    parents: dict[str, list[str]] = field(default_factory=dict)  # track -> the folders its versions sit in
     kinds: dict[str, str] = field(default_factory=dict)  # folder -> numbered | preview-name | alias-name | mirror
 
 
@@ -104,7 +104,7 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
     for parent, members in accepted.items():
         track = _track_of(parent, groups)
         folders = tree.tracks.setdefault(track, [])
-        tree.parents.setdefault(track, parent)
+        tree.parents.setdefault(track, []).append(parent)
         for m in members:
             folders.append(VersionFolder(m, _label(basename(m)), track, pages=count[m]))
             tree.kinds[m] = "numbered"

@@ -229,9 +229,10 @@ TREE_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[
     declare=st.sampled_from(["param", "list", "symlink", "page", "none"]),
     draft=st.booleans(),
     renamed=st.booleans(),
+    grouped=st.booleans(),
 )
 def test_generated_version_trees_are_ordered_as_their_declarations_say(
-    tmp_path_factory, labels, data, prefix, section, declare, draft, renamed
+    tmp_path_factory, labels, data, prefix, section, declare, draft, renamed, grouped
 ):
     names = [".".join(map(str, label if label[2] else label[:2])) for label in labels]
     ordered = sorted(names, key=release_key, reverse=True)  # newest first, 1.10 above 1.9
@@ -239,8 +240,12 @@ def test_generated_version_trees_are_ordered_as_their_declarations_say(
     released = [n for n in ordered if n != preview]
     current = data.draw(st.sampled_from(released)) if declare != "none" else released[0]
     files: dict[str, str] = {}
+
+    def parent(name: str) -> str:  # grouped: docs/v1/1.76, docs/v2/2.20
+        return f"{section}/v{name.split('.')[0]}" if grouped else section
+
     for name in names:
-        folder = f"{section}/{prefix}{name}"
+        folder = f"{parent(name)}/{prefix}{name}"
         files[f"{folder}/guide/setup.md"] = f"# Setup {name}\n"
         files[f"{folder}/{'start' if renamed and name == current else 'intro'}.md"] = "# Intro\n"
         files[f"{folder}/_index.md"] = "---\ntitle: " + name + (" (latest)" if declare == "page" and name == current else "") + (
@@ -255,7 +260,7 @@ def test_generated_version_trees_are_ordered_as_their_declarations_say(
     root = tmp_path_factory.mktemp("tree")
     commit(root, files)
     if declare == "symlink":
-        (root / section / "latest").symlink_to(f"{prefix}{current}")
+        (root / parent(current) / "latest").symlink_to(f"{prefix}{current}")
     reading = site_of(str(root), Config()).reading
     got = {f.label: f.status for f in reading.folders}
     for name in names:
@@ -357,3 +362,53 @@ def test_docusaurus_translations_and_plugin_instances_keep_their_versions_status
         "website/community": ("2.x", "current", "website#community"),
         "website/community_versioned_docs/version-1.x": ("1.x", "older", "website#community"),
     }
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES)
+def test_javascript_literals_read_json_back_as_it_was(value):
+    text = json.dumps(value)
+    assert parse_at(text, 0)[0] == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([*"{}[]()'\"`,:;/*\\ \nab1.$", "//", "/*", "${"]), max_size=60).map("".join))
+def test_javascript_reading_ends_on_any_text(text):
+    src = strip_comments(text)
+    assert len(src) == len(text) and src.count("\n") == text.count("\n")  # offsets still give lines
+    for i in range(0, len(src), 7):
+        value, end = parse_at(src, i)
+        assert i <= end <= len(src)
+
+
+CONFIG_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(['{"version": 1}', "[1, {}, null]", '[{"version": "2.0", "aliases": 5}]', "latest: [", "a: &a [*a]"]),
+    st.lists(st.sampled_from(["latest = ", '"2.0"', "[params.versions]\n", "docs = [", "'1.0',", "]\n", "next: 3.0\n",
+                              "lastVersion: ", "{", "}", "versions: {", "'x': {banner: 'unreleased'},", "\n"]),
+             max_size=20).map("".join),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.fixed_dictionaries({name: CONFIG_TEXT for name in (
+    "hugo.toml", "config.yaml", "versions.json", "website/docusaurus.config.js", "website/versions.json",
+    "docs/2.0/_index.md", "_redirects", "docs/conf.py")}))  # fmt: skip
+def test_any_config_text_gives_a_reading_never_an_error(tmp_path_factory, texts):
+    root = tmp_path_factory.mktemp("hostile")
+    pages = {f"docs/{v}/page.md": "# Page\n" for v in ("1.0", "2.0")} | {
+        "website/versioned_docs/version-1/a.md": "# A\n"
+    }
+    for rel, text in {**pages, **texts}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8", errors="surrogatepass")
+    reading = site_of(str(root), Config()).reading
+    assert {f.status for f in reading.folders} <= {"current", "preview", "older", "archived"}
+    json.dumps(reading.to_json())
