@@ -72,6 +72,7 @@ class Claims:
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # folder -> (status, why) from its index
     kinds: dict[str, str] = field(default_factory=dict)  # folder -> how the tree found it
     aliases: dict[str, str] = field(default_factory=dict)
+    labels: set[tuple[int, ...]] = field(default_factory=set)  # every version folder's, in every track
 
     def explicit_current(self, track: str, folders: list[VersionFolder]) -> tuple[VersionFolder, str] | None:
         """The newest version the site explicitly calls latest/stable/current. Several such params can
@@ -86,7 +87,14 @@ class Claims:
             f, c = max(found, key=lambda fc: (bool(fc[1].folder), release_key(fc[0].label)))
             return f, c.why
         numbered = [release_key(f.label) for f in folders if self.kinds.get(f.folder) == "numbered"]
-        newer = [c for c in self.currents if not c.folder and numbered and release_key(c.label) > max(numbered)]
+        newer = [  # a claim another track's folder answers is that track's, not this one's
+            c
+            for c in self.currents
+            if not c.folder
+            and numbered
+            and release_key(c.label) > max(numbered)
+            and release_key(c.label) not in self.labels
+        ]
         mirrors = [f for f in folders if self.kinds.get(f.folder) in ("mirror", "alias-name")]
         if newer and len(mirrors) == 1:  # linkerd: `latestMajorVersion: 2.20`, and 2.20 lives in docs/
             c = max(newer, key=lambda c: release_key(c.label))
@@ -134,6 +142,7 @@ class Claims:
 def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str], dict]) -> Claims:
     claims = Claims(kinds=dict(tree.kinds))
     version_folders = [f.folder for fs in tree.tracks.values() for f in fs]
+    claims.labels = {release_key(f.label) for fs in tree.tracks.values() for f in fs} - {()}
     inside = tuple(v + "/" for v in version_folders)
     for rel in files:
         if rel.startswith(inside):

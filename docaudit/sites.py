@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import docusaurus, site_claims, site_tree
+from .config import VersionSettings
 from .records import Release
 from .site_model import (  # noqa: F401 - the statuses and release order are read from here
     ARCHIVED,
@@ -56,7 +57,9 @@ class Site:
         return replace(self.folders[best], inner=rel[len(best) + 1 :])
 
 
-def read_site(root: Path, files: list[str], read_meta: Callable[[str], dict], settings: object = None) -> Site:
+def read_site(
+    root: Path, files: list[str], read_meta: Callable[[str], dict], settings: VersionSettings | None = None
+) -> Site:
     """The site's versions as releases for the crawl. `read_meta(rel)` gives a file's frontmatter."""
     reading = read_versions(root, files, read_meta, settings)
     site = Site(reading=reading)
@@ -65,7 +68,9 @@ def read_site(root: Path, files: list[str], read_meta: Callable[[str], dict], se
     return site
 
 
-def read_versions(root: Path, files: list[str], read_meta: Callable[[str], dict], settings: object = None) -> Reading:
+def read_versions(
+    root: Path, files: list[str], read_meta: Callable[[str], dict], settings: VersionSettings | None = None
+) -> Reading:
     """How the site at `root` declares its versions. `files` are paths relative to root."""
     reading = Reading(generator=site_claims.generator(root, files))
     claimed: list[str] = []  # folders a generator reader owns: the tree walk leaves them alone
@@ -149,9 +154,9 @@ def _choose_current(
     return newest, "the newest release-like folder; the site declares no current version", ORDER
 
 
-def apply_overrides(reading: Reading, settings: object) -> None:
+def apply_overrides(reading: Reading, settings: VersionSettings) -> None:
     """`[versions]` in docaudit's config: current, previews, archived (labels or folders), folders to ignore."""
-    ignore = [p.strip("/") for p in getattr(settings, "ignore", [])]
+    ignore = [p.strip("/") for p in settings.ignore]
     reading.folders = [f for f in reading.folders if not any(_under(f.folder, p) for p in ignore)]
     where = "docaudit config [versions]"
 
@@ -159,7 +164,7 @@ def apply_overrides(reading: Reading, settings: object) -> None:
         value = value.strip().strip("/")
         return _under(f.folder, value) if "/" in value or value == f.folder else same_release(f.label, value)
 
-    current = str(getattr(settings, "current", "") or "")
+    current = settings.current
     for folders in reading.tracks().values():
         new = next((f for f in folders if current and named(f, current)), None)
         if new is None:
@@ -175,7 +180,7 @@ def apply_overrides(reading: Reading, settings: object) -> None:
             elif f.status in (OLDER, ARCHIVED) and _newer(f.label, new.label):
                 f.status, f.why, f.authority = PREVIEW, f"newer than {where} current = {current!r}", OVERRIDE
     for key, status in (("previews", PREVIEW), ("archived", ARCHIVED)):
-        for value in getattr(settings, key, []):
+        for value in getattr(settings, key):
             for f in reading.folders:
                 if named(f, str(value)):
                     f.status, f.why, f.authority = status, f"{where} {key} has {value!r}", OVERRIDE

@@ -65,6 +65,7 @@ def test_sample_story_through_the_json_report(runner, crawled):
     result = audit_json(runner, index)
     assert result.exit_code == 1  # rank inversions are errors, and --fail-on defaults to error
     report = json.loads(result.stdout)
+    assert report["summary"]["versions"] == ["sample-workspace: current v2 (the newest release-like folder); 1 older"]
     found = sorted((f["rule"], f["doc"]["path"]) for f in report["findings"])
     assert found == [
         ("conflict", "legacy/code-review-guidelines.md"),
@@ -133,7 +134,9 @@ def test_table_output_and_report_file(runner, crawled, tmp_path):
     index, _ = crawled
     result = sample(runner, "audit", index, "--report", "out.json")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "2 errors, 6 warnings (16 docs, 13 probes)"
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Versions read: sample-workspace: current v2 (the newest release-like folder); 1 older"
+    assert lines[-1] == "2 errors, 6 warnings (16 docs, 13 probes)"
     assert "rank-inversion" in result.stdout and "billing/billing-spec-2021.md" in result.stdout
     assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 8
 

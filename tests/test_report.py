@@ -61,6 +61,7 @@ def result(sample_index):
         victim, title=HOSTILE, url="javascript:alert(1)", owner=Owner(name="</td><script>alert(2)</script>")
     )
     outcome.findings.append(Finding("missing-owner", Severity.warning, hostile, f"'{HOSTILE}' has no owner"))
+    outcome.versions.append(f"evil: current {HOSTILE} (a folder's name)")  # a folder name is anyone's text
     return outcome
 
 
@@ -83,6 +84,9 @@ def test_report_renders_in_chromium_with_charts_filters_and_no_injected_script(r
     assert len(dom.xpath('//*[@id="inversions"]/div[@class="pair"]')) == sum(
         1 for f in result.findings if f.rule == "rank-inversion"
     )
+
+    read = [p.text_content() for p in dom.xpath('//p[@class="versions"]')]
+    assert len(read) == 2 and read == [f"Versions read: {line}" for line in result.versions]
 
     # The hostile title is text on the page, not markup: no image, no script ran, no javascript: link.
     assert dom.xpath("//body")[0].get("data-pwned") is None
