@@ -53,6 +53,11 @@ REDIRECT = re.compile(
     r"""(/(?:[\w.-]+/)*?v?(\d+(?:\.\d+){0,3}(?:\.x)?)(?=[/\s"']|$)(?:/[^\s"']*)?)""",
     re.IGNORECASE,
 )
+REFRESH = re.compile(
+    r"""(?:http-equiv=["']?refresh["']?[^>]*?url=|(?:window\.)?location(?:\.href)?\s*=\s*|location\.replace\()["']?"""
+    r"""((?:\.{0,2}/)?[\w.@-]+)/?(?:index\.html)?["'>)\s]""",
+    re.IGNORECASE,
+)
 INDEX_NAMES = ("_index.md", "index.md", "_index.markdown", "index.mdx", "README.md", "index.rst", "_index.html")
 
 
@@ -73,6 +78,7 @@ class Claims:
     kinds: dict[str, str] = field(default_factory=dict)  # folder -> how the tree found it
     aliases: dict[str, str] = field(default_factory=dict)
     labels: set[tuple[int, ...]] = field(default_factory=set)  # every version folder's, in every track
+    default_aliases: set[str] = field(default_factory=set)  # mkdocs.yml: the alias mike serves at the root
 
     def explicit_current(self, track: str, folders: list[VersionFolder]) -> tuple[VersionFolder, str] | None:
         """The newest version the site explicitly calls latest/stable/current. Several such params can
@@ -141,6 +147,7 @@ class Claims:
 
 def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str], dict]) -> Claims:
     claims = Claims(kinds=dict(tree.kinds))
+    claims.default_aliases = _mike_defaults(root, files)
     version_folders = [f.folder for fs in tree.tracks.values() for f in fs]
     claims.labels = {release_key(f.label) for fs in tree.tracks.values() for f in fs} - {()}
     inside = tuple(v + "/" for v in version_folders)
@@ -158,9 +165,10 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
             _antora(root, rel, claims)
         if name in REDIRECT_FILES:
             _redirects(root, rel, claims)
+    listed = set(files)
     for track, parents in tree.parents.items():
         for parent in parents:
-            _aliases(root, parent, tree.tracks[track], claims)
+            _aliases(root, parent, tree.tracks[track], claims, listed)
     for folders in tree.tracks.values():
         for f in folders:
             said = _index_page(root, f.folder, files, read_meta)
@@ -227,11 +235,13 @@ def _config_file(root: Path, rel: str, claims: Claims) -> None:
     data = _parse(rel, text)
     if isinstance(data, dict):
         _lists(data, [], rel, text, claims)
-        params = data if basename(rel).startswith("params.") else data.get("params")
+        own = basename(rel).startswith(("params.", "_config."))  # Jekyll's _config.yml: the site's own keys
+        params = data if own else data.get("params")
         version = _entry_label(params.get("version")) if isinstance(params, dict) else ""
         if version:  # Docsy's params.version: the version this build of the site documents
-            line = _key_line(text, ["params", "version"])
-            claims.lists.insert(0, [Claim(version, f"{rel}:{line} params.version = {version}")])
+            line = _key_line(text, ["version"] if own else ["params", "version"])
+            said = "version" if own else "params.version"
+            claims.lists.insert(0, [Claim(version, f"{rel}:{line} {said} = {version}")])
 
 
 def _parse(rel: str, text: str) -> object:
@@ -265,6 +275,16 @@ def _lists(data: dict, path: list[str], rel: str, text: str, claims: Claims) -> 
             claims.previews.extend(Claim(x, why, tokens=tokens) for x in labels)
         elif tokens & LIST_KEYS:
             claims.lists.append([Claim(x, f"{why} (newest first)", tokens=tokens) for x in labels])
+        for entry, label in zip(value, labels, strict=True):  # {version: "v4.3", draft: true} / latest: true
+            flags = (
+                {k.lower() for k, v in entry.items() if isinstance(k, str) and _truthy(v)}
+                if isinstance(entry, dict)
+                else set()
+            )
+            if flags & PREVIEW_KEYS:
+                claims.previews.append(Claim(label, f"{why}: {label} is marked {sorted(flags & PREVIEW_KEYS)[0]}"))
+            elif flags & CURRENT_KEYS:
+                claims.currents.append(Claim(label, f"{why}: {label} is marked {sorted(flags & CURRENT_KEYS)[0]}"))
 
 
 def _entry_label(value: object) -> str:
@@ -293,13 +313,31 @@ def _mike(root: Path, rel: str, claims: Claims) -> None:
         named = entry.get("aliases")
         aliases = {a.lower() for a in named if isinstance(a, str)} if isinstance(named, list) else set()
         line = _line_of(text, f'"{version}"')
-        if aliases & CURRENT_KEYS:
-            alias = sorted(aliases & CURRENT_KEYS)[0]
+        if aliases & (CURRENT_KEYS | claims.default_aliases):
+            alias = sorted(aliases & (CURRENT_KEYS | claims.default_aliases))[0]
             claims.currents.append(Claim(version, f'{rel}:{line} "version": "{version}" has the alias "{alias}"'))
         if not (name_tokens(version) & PREVIEW_NAMES):
             listed.append(Claim(version, f"{rel}:{line} lists {version} (mike)"))
     if listed:
         claims.lists.append(listed)
+
+
+def _mike_defaults(root: Path, files: list[str]) -> set[str]:
+    """The alias (or version) mkdocs.yml tells mike to serve at the root: `extra.version.default`."""
+    found = set()
+    for rel in files:
+        if basename(rel) in ("mkdocs.yml", "mkdocs.yaml") and "node_modules/" not in rel:
+            try:
+                data = bounded_load(_text(root / rel), strings=True)
+            except yaml.YAMLError:
+                continue
+            extra = data.get("extra") if isinstance(data, dict) else None
+            version = extra.get("version") if isinstance(extra, dict) else None
+            default = version.get("default") if isinstance(version, dict) else None
+            for value in default if isinstance(default, list) else [default]:
+                if isinstance(value, str) and value:
+                    found.add(value.lower())
+    return found
 
 
 def _redirects(root: Path, rel: str, claims: Claims) -> None:
@@ -330,7 +368,7 @@ def _antora(root: Path, rel: str, claims: Claims) -> None:
         claims.previews.append(Claim(str(data["version"]), f"{rel}:{_line_of(text, 'prerelease')} prerelease: true"))
 
 
-def _aliases(root: Path, parent: str, folders: list[VersionFolder], claims: Claims) -> None:
+def _aliases(root: Path, parent: str, folders: list[VersionFolder], claims: Claims, listed: set[str]) -> None:
     """`latest -> 2.13`, `releases/current -> 2.8.1`: a symlink, or the one-line file git checks out for one
     where symlinks are off, that names a version folder beside it."""
     base = root / parent if parent else root
@@ -350,6 +388,13 @@ def _aliases(root: Path, parent: str, folders: list[VersionFolder], claims: Clai
             rel = f"{parent}/{alias}" if parent else alias
             claims.aliases[rel] = names[target]
             claims.currents.append(Claim("", f"{rel} -> {target} (symlink)", folder=names[target]))
+    page = f"{parent}/index.html" if parent else "index.html"
+    if page in listed and (m := REFRESH.search(_text(base / "index.html")[:20000])):  # a gh-pages root
+        target = m.group(1).strip("./")
+        target = {basename(k): basename(v) for k, v in claims.aliases.items()}.get(target, target)
+        if target in names:
+            line = _line_of(_text(base / "index.html"), m.group(0)[:20])
+            claims.currents.append(Claim("", f"{page}:{line} sends readers to {target}/", folder=names[target]))
 
 
 def _index_page(root: Path, folder: str, files: list[str], read_meta: Callable[[str], dict]) -> tuple[str, str] | None:

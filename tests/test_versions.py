@@ -412,3 +412,21 @@ def test_any_config_text_gives_a_reading_never_an_error(tmp_path_factory, texts)
     reading = site_of(str(root), Config()).reading
     assert {f.status for f in reading.folders} <= {"current", "preview", "older", "archived"}
     json.dumps(reading.to_json())
+
+
+@pytest.mark.parametrize(
+    "extra, current",
+    [
+        ({"index.html": '<meta http-equiv="refresh" content="0; url=./2.1/">'}, "2.1"),
+        ({"index.html": "<script>window.location.href = 'stable/'</script>", "stable": "2.0"}, "2.0"),
+        ({"hugo.yaml": "params:\n  versions:\n    - {version: v2.2, draft: true}\n    - {version: v2.1, latest: true}\n"}, "2.1"),
+        ({"_config.yml": "title: Site\nversion: 2.0\n"}, "2.0"),
+        ({"versions.json": '[{"version": "2.2", "aliases": ["dev"]}, {"version": "2.1", "aliases": ["v2"]}, '
+                           '{"version": "2.0", "aliases": []}]', "mkdocs.yml": "extra:\n  version:\n    default: v2\n"}, "2.1"),
+    ],
+)  # fmt: skip
+def test_conventions_for_the_default_version(tmp_path, extra, current):
+    files = {f"{v}/{page}": f"# {page}\n" for v in ("2.0", "2.1", "2.2") for page in ("a.md", "b.md")}
+    reading = reading_of({**files, **extra}, tmp_path)
+    assert reading.main_current().label == current, reading.to_json()
+    assert all(f.status == ("preview" if f.label > current else "older") for f in reading.folders if f.label != current)
