@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import NOW, sample_config
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docaudit.audit import audit, crawl
@@ -33,6 +33,7 @@ def onnx_cache(tmp_path_factory):
 BF16_HERE = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail a pure function
 @given(st.lists(st.integers(0, 600), max_size=300), st.integers(1, 4096), st.integers(1, 128))
 def test_token_batches_hold_every_text_once_within_the_budget(lengths, budget, most):
     batches = token_batches(lengths, budget, most)

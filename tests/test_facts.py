@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docaudit.config import Config
@@ -184,6 +184,7 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail a pure function
 @given(st.lists(st.lists(PIECES, max_size=12).map(" ".join), min_size=1, max_size=6))
 def test_an_audits_fact_book_gives_extracts_facts_and_parses_each_passage_once(texts):
     book = FactBook()

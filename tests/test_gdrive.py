@@ -204,8 +204,10 @@ def test_retries_rate_limits_server_errors_and_timeouts(server, waits):
     server.inject(r"GET /drive/v3/files$", 403, times=1, code="rateLimitExceeded")
     server.inject(r"/export$", 429, times=1, retry_after="1")
     server.inject(r"/export$", 503, times=1)
-    server.inject(r"GET /drive/v3/changes/startPageToken", 0, times=1, delay=1.5)
-    docs, _, _ = run(settings_for(server, timeout_seconds=0.5))
+    server.inject(
+        r"GET /drive/v3/changes/startPageToken", 0, times=1, delay=6
+    )  # a timeout: no answer within the 2 s below
+    docs, _, _ = run(settings_for(server, timeout_seconds=2.0))  # wide: a loaded machine answers slowly
     assert set(docs) == TITLES
     assert 1.0 in waits  # the Retry-After second was the wait chosen, not a backoff guess
 
