@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
@@ -159,14 +160,13 @@ class _Inside:
     outside. Each folder is resolved once, not once per file in it (10,000 resolves cost seconds)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root, self.base = root, str(root)
         self.folders: dict[str, bool] = {}
 
     def __call__(self, rel: str) -> bool:
-        path = self.root / rel
         folder = rel.rpartition("/")[0]
         try:
-            if not path.is_file() or path.is_symlink():
+            if not stat.S_ISREG(os.lstat(os.path.join(self.base, rel)).st_mode):  # a symlink is no regular file
                 return False
             if folder not in self.folders:
                 self.folders[folder] = (self.root / folder).resolve().is_relative_to(self.root)
