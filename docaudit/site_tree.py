@@ -40,6 +40,7 @@ ARCHIVE_SEGMENTS = {
     "attic",
 }
 SKIP_PARTS = {"node_modules", "__pycache__"}
+INDEX_PAGES = {"_index.md", "index.md", "index.mdx", "_index.html", "index.html", "README.md", "index.rst"}
 MIRROR_SHARE = 0.5  # of the smaller tree's pages present at the same paths in the other
 
 
@@ -111,12 +112,14 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
         newest = max(members, key=lambda m: release_key(basename(m)))
         newest_inner = _inner(pages, newest)
         for sibling in sorted(children[parent] - set(members) - groups):
-            name = basename(sibling)
-            if is_preview_name(name):
+            name, inner = basename(sibling), _inner(pages, sibling)
+            # A `development/` or `main/` section beside the versions is no version unless it shares pages.
+            shares = any(basename(p) not in INDEX_PAGES for p in inner & newest_inner)
+            if is_preview_name(name) and shares:
                 kind = "preview-name"
-            elif name.lower() in ALIAS_NAMES:
+            elif name.lower() in ALIAS_NAMES and shares:
                 kind = "alias-name"
-            elif _mirrors(_inner(pages, sibling), newest_inner):
+            elif _mirrors(inner, newest_inner):
                 kind = "mirror"
             else:
                 continue

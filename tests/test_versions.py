@@ -430,3 +430,11 @@ def test_conventions_for_the_default_version(tmp_path, extra, current):
     reading = reading_of({**files, **extra}, tmp_path)
     assert reading.main_current().label == current, reading.to_json()
     assert all(f.status == ("preview" if f.label > current else "older") for f in reading.folders if f.label != current)
+
+
+def test_a_section_named_like_a_preview_beside_the_versions_is_no_version(tmp_path):
+    files = {f"docs/{v}/{p}": f"# {p}\n" for v in ("1.0", "1.1", "master") for p in ("_index.md", "a.md", "b.md")}
+    files |= {"docs/development/_index.md": "# Dev\n", "docs/development/building.md": "# Building\n"}
+    reading = reading_of(files, tmp_path)
+    assert statuses(reading) == {"docs/1.1": "current", "docs/master": "preview", "docs/1.0": "older"}
+    assert "docs/development/" in reading.unversioned
