@@ -49,6 +49,8 @@ def read(root: Path, files: list[str]) -> list[Found]:
     configs = [f for f in files if CONFIG.search(f) and "node_modules/" not in f]
     for rel in configs:
         instances.extend(_instances(root, rel))
+    unique = {(i.site, i.id): i for i in reversed(instances)}  # a .js left beside a .ts: the first one read
+    instances = list(reversed(unique.values()))
     sites = {i.site for i in instances}
     for rel in files:  # versions.json beside versioned_docs/ with no config in the repo: defaults
         if rel.rpartition("/")[2] == "versions.json":
