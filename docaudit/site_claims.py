@@ -32,9 +32,7 @@ OTHER_TOOLS = {
     "chart", "theme", "schema", "date", "year", "api", "sdk", "image", "docker", "binaries", "binary",
 }  # fmt: skip
 LIST_KEYS = {"version", "versions", "release", "releases"}
-CONFIG_NAMES = re.compile(
-    r"(?:^|/)(?:hugo|config|params|site|_config|mkdocs|antora|book)\.(?:toml|ya?ml|json)$|(?:^|/)config/[^/]+/[^/]+\.(?:toml|ya?ml|json)$"
-)
+CONFIG_NAMES = re.compile(r"(?:hugo|config|params|site|_config|mkdocs|antora|book)\.(?:toml|ya?ml|json)")
 KEY_VALUE = re.compile(
     r"""^\s*(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*["']?v?(\d+(?:\.\d+){0,3}(?:\.x)?)["']?\s*,?\s*(?:#.*)?$"""
 )
@@ -155,7 +153,7 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
         if rel.startswith(inside):
             continue
         name = basename(rel)
-        if CONFIG_NAMES.search(rel) and not rel.startswith(("node_modules/", "content/")):
+        if _is_config(rel):
             _config_file(root, rel, claims)
         elif name == "versions.json":
             _mike(root, rel, claims)
@@ -175,6 +173,18 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
             if said:
                 claims.pages[f.folder] = said
     return claims
+
+
+def _is_config(rel: str) -> bool:
+    """A site config: `hugo.toml`, `config.yaml`, `mkdocs.yml`... at the site's root (at most two folders
+    down, for a site in `website/` or `docs/`), or in a Hugo `config/<environment>/` folder. Files named
+    config.json deep in the content (a CLI's sample config) are not the site's."""
+    parts = rel.split("/")
+    if "node_modules" in parts or any(p.startswith(".") for p in parts[:-1]):
+        return False
+    if len(parts) >= 3 and parts[-3] == "config" and len(parts) <= 5:
+        return bool(re.fullmatch(r"[\w-]+\.(?:toml|ya?ml|json)", parts[-1]))
+    return len(parts) <= 3 and bool(CONFIG_NAMES.fullmatch(parts[-1]))
 
 
 def generator(root: Path, files: list[str]) -> str:
