@@ -111,3 +111,20 @@ def cite(why: str) -> str:
     """The `file:line` a reason rests on, else the reason: what the older versions' rows repeat."""
     m = re.match(r"(\S+:\d+)\s", why)
     return m.group(1) if m else why
+
+
+@dataclass
+class Claim:
+    label: str
+    why: str
+    folder: str = ""  # when the claim names a folder (a symlink) rather than a label
+    tokens: frozenset[str] = frozenset()  # the words of the key, to tell which track a list is for
+
+
+@dataclass
+class Said:
+    """What a site's files say of its versions, before it is matched to folders."""
+
+    currents: list[Claim] = field(default_factory=list)  # explicit: latest/stable/current params, aliases
+    lists: list[list[Claim]] = field(default_factory=list)  # released versions, newest first
+    previews: list[Claim] = field(default_factory=list)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import docusaurus, site_claims, site_tree
+from . import docusaurus, site_claims, site_configs, site_tree
 from .config import VersionSettings
 from .records import Release
 from .site_model import (  # noqa: F401 - the statuses and release order are read from here
@@ -72,7 +72,7 @@ def read_versions(
     root: Path, files: list[str], read_meta: Callable[[str], dict], settings: VersionSettings | None = None
 ) -> Reading:
     """How the site at `root` declares its versions. `files` are paths relative to root."""
-    reading = Reading(generator=site_claims.generator(root, files))
+    reading = Reading(generator=site_configs.generator(root, files))
     claimed: list[str] = []  # folders a generator reader owns: the tree walk leaves them alone
     for found in docusaurus.read(root, files):
         reading.folders.extend(found.folders)
