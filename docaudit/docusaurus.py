@@ -21,6 +21,7 @@ from typing import Any
 from . import jsliteral
 from .jsliteral import DYNAMIC
 from .site_model import ARCHIVED, CURRENT, DEFAULT, EXPLICIT, OLDER, PREVIEW, VersionFolder, cite
+from .site_tree import basename
 
 CONFIG = re.compile(r"(?:^|/)docusaurus\.config\.(?:js|ts|mjs|cjs|mts)$")
 DOCS_PLUGIN = re.compile(r"""['"](?:@docusaurus/plugin-content-docs|content-docs)['"]\)?\s*,\s*\{""")
@@ -53,7 +54,7 @@ def read(root: Path, files: list[str]) -> list[Found]:
     instances = list(reversed(unique.values()))
     sites = {i.site for i in instances}
     for rel in files:  # versions.json beside versioned_docs/ with no config in the repo: defaults
-        if rel.rpartition("/")[2] == "versions.json":
+        if basename(rel) == "versions.json":
             site = _parent(rel)
             if site not in sites and any(f.startswith(_join(site, "versioned_docs") + "/") for f in files):
                 instances.append(Instance(site))
@@ -142,7 +143,7 @@ def _read_instance(root: Path, files: list[str], inst: Instance) -> Found:
         why = f"{cfg}:{line} includeCurrentVersion: false: {docs}/ is not built"
         found.folders.append(_folder(docs, "current", per_version, track, PREVIEW, why, EXPLICIT, files))
     for folder in _version_dirs(files, inst.site, prefix, listed):
-        name = folder.rpartition("/")[2].removeprefix("version-")
+        name = basename(folder).removeprefix("version-")
         why = f"{versions_file} does not list {name!r}: Docusaurus does not build it"
         found.folders.append(_folder(folder, name, per_version, track, ARCHIVED, why, DEFAULT, files))
     found.folders += _translations(files, inst, {f.folder: f for f in found.folders}, docs, versioned)

@@ -83,9 +83,9 @@ class Reading:
         """One line: what is current and why, what is a preview and why, how many are older."""
         if not self.folders:
             return "; ".join(self.notes) or "no version folders"
-        parts = []
-        for track, folders in sorted(self.tracks().items(), key=lambda kv: kv[0]):
-            prefix = f"{track}: " if len(self.tracks()) > 1 else ""
+        parts, tracks = [], self.tracks()
+        for track, folders in sorted(tracks.items()):
+            prefix = f"{track}: " if len(tracks) > 1 else ""
             for f in folders:
                 if f.status == CURRENT:
                     parts.append(f"{prefix}current {f.label} ({_first_reason(f.why)})")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .site_model import VersionFolder, release_key
 
@@ -79,8 +78,8 @@ def pages_of(files: list[str], claimed: list[str]) -> list[str]:
     return out
 
 
-def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
-    pages = pages_of(files, claimed)
+def find(pages: list[str]) -> Tree:
+    """Version folders among `pages` (see `pages_of`), grouped into tracks."""
     children: dict[str, set[str]] = defaultdict(set)  # dir -> child dirs holding pages
     count: dict[str, int] = defaultdict(int)
     for rel in pages:
@@ -94,7 +93,7 @@ def find(root: Path, files: list[str], claimed: list[str]) -> Tree:
     accepted: dict[str, list[str]] = {}  # parent -> its version folders
     for parent in sorted(children, key=lambda d: (d.count("/") + bool(d), d)):
         members = sorted(c for c in children[parent] if c in numbered)
-        if not members or any(_under(parent, a) for p in accepted for a in accepted[p]):
+        if not members or any(under(parent, a) for p in accepted for a in accepted[p]):
             continue
         holding = [m for m in members if any(c in numbered for c in children.get(m, ()))]
         if len(holding) * 2 >= len(members) and holding:
@@ -159,22 +158,23 @@ def _mirrors(a: set[str], b: set[str]) -> bool:
     return common >= 2 and common >= MIRROR_SHARE * min(len(a), len(b))
 
 
-def _under(path: str, folder: str) -> bool:
+def under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder + "/")
 
 
-def unversioned(files: list[str], version_folders: list[str], claimed: list[str]) -> list[str]:
-    """Where the pages outside every version folder are: the first folder off the path to the versions."""
-    pages = pages_of(files, [*claimed, *version_folders])
+def unversioned(pages: list[str], version_folders: list[str], claimed: list[str]) -> list[str]:
+    """Where the pages outside every version folder are: the first folder off the path to the versions.
+    `pages` leave out the claimed folders already (`pages_of`)."""
+    inside = tuple(f + "/" for f in version_folders)
     ancestors = set()
     for folder in [*version_folders, *claimed]:
         parts = folder.split("/")
         ancestors.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
     out = set()
     for rel in pages:
-        parts = rel.split("/")
-        if any(_under(rel, c) for c in claimed):
+        if rel.startswith(inside):
             continue
+        parts = rel.split("/")
         bucket = rel
         for depth in range(1, len(parts)):
             d = "/".join(parts[:depth])

@@ -37,6 +37,7 @@ from .site_model import (  # noqa: F401 - the statuses and release order are rea
     release_key,
     same_release,
 )
+from .site_tree import under
 
 
 @dataclass
@@ -78,7 +79,8 @@ def read_versions(
         reading.folders.extend(found.folders)
         claimed.extend(found.roots)
         reading.generator = "docusaurus" if reading.generator == "none" else reading.generator
-    tree = site_tree.find(root, files, claimed)
+    pages = site_tree.pages_of(files, claimed)  # read once: the tree walk and the unversioned list share it
+    tree = site_tree.find(pages)
     claims = site_claims.collect(root, files, tree, read_meta)
     reading.aliases = claims.aliases
     for folders in tree.tracks.values():
@@ -95,7 +97,7 @@ def read_versions(
         reading.folders.extend(folders)
     if settings is not None:
         apply_overrides(reading, settings)
-    reading.unversioned = site_tree.unversioned(files, [f.folder for f in reading.folders], claimed)
+    reading.unversioned = site_tree.unversioned(pages, [f.folder for f in reading.folders], claimed)
     return reading
 
 
@@ -157,12 +159,12 @@ def _choose_current(
 def apply_overrides(reading: Reading, settings: VersionSettings) -> None:
     """`[versions]` in docaudit's config: current, previews, archived (labels or folders), folders to ignore."""
     ignore = [p.strip("/") for p in settings.ignore]
-    reading.folders = [f for f in reading.folders if not any(_under(f.folder, p) for p in ignore)]
+    reading.folders = [f for f in reading.folders if not any(under(f.folder, p) for p in ignore)]
     where = "docaudit config [versions]"
 
     def named(f: VersionFolder, value: str) -> bool:
         value = value.strip().strip("/")
-        return _under(f.folder, value) if "/" in value or value == f.folder else same_release(f.label, value)
+        return under(f.folder, value) if "/" in value or value == f.folder else same_release(f.label, value)
 
     current = settings.current
     for folders in reading.tracks().values():
@@ -184,7 +186,3 @@ def apply_overrides(reading: Reading, settings: VersionSettings) -> None:
             for f in reading.folders:
                 if named(f, str(value)):
                     f.status, f.why, f.authority = status, f"{where} {key} has {value!r}", OVERRIDE
-
-
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder + "/")
