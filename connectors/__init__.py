@@ -31,7 +31,12 @@ from typing import Any, Protocol
 
 from docaudit.errors import DocauditError
 
-BUILTIN = {"git": "connectors.gitrepo", "notion": "connectors.notion", "gdrive": "connectors.gdrive"}
+BUILTIN = {
+    "git": "connectors.gitrepo",
+    "notion": "connectors.notion",
+    "gdrive": "connectors.gdrive",
+    "confluence": "connectors.confluence",
+}
 ENTRY_POINT_GROUP = "docaudit.connectors"
 
 

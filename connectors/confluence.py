@@ -1,0 +1,363 @@
+"""Confluence: every current or archived page of one space, with owners, edit times, labels and
+notice macros. Cloud's REST v2 where the site has it, the v1 REST API (Data Center) otherwise.
+
+Each crawl lists the space's pages without their bodies (250 a request on v2, 100 on v1) and
+asks one CQL search for the pages that carry a marker label. A page is fetched again only when
+its stamp (version number, status, owner, marker labels) differs from the one it was indexed
+with; pages missing from the listing (deleted, trashed, moved out, now a draft) leave the index.
+The listing is what makes deletions visible: neither API reports a purged page by date, so a
+modified-since query alone would keep deleted pages forever. The first crawl takes the bodies
+with the listing, so a new space costs about one request per 250 pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors import CrawlState
+from docaudit.banners import find_banners
+from docaudit.config import Config
+from docaudit.errors import DocauditError
+from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+
+from .confluence_api import ConfluenceApi, ConfluenceError, ConfluenceSettings
+from .confluence_storage import plain, to_text
+
+KIND = "confluence"
+SETTINGS = ConfluenceSettings
+V2_PAGE_SIZE = 250  # the v2 maximum
+V1_PAGE_SIZE = 100
+IDS_PER_REQUEST = 100  # v2 `GET /pages?id=...` takes up to 250; v1 CQL `id in (...)` keeps the URL short
+USERS_PER_REQUEST = 100
+V1_EXPAND = "version,history,ancestors"
+MENTION = re.compile(r'ri:account-id="([^"]+)"')
+
+
+def space_for(target: str) -> str:
+    """The target is a space key: docs from one space share a space."""
+    return target
+
+
+def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
+    settings = config.section(KIND)
+    assert isinstance(settings, ConfluenceSettings)
+    api = ConfluenceApi(settings)
+    try:
+        yield from _Crawl(api, target, config, settings, state).run()
+    finally:
+        api.close()
+
+
+@dataclass
+class _Page:
+    """One page as both APIs describe it."""
+
+    id: str
+    title: str
+    status: str
+    parent: str
+    created: str | None
+    modified: str | None
+    number: int
+    owner: Any  # an account id (v2) or a user object (v1)
+    creator: Any
+    editor: Any
+    webui: str
+    body: str | None
+    labels: list[str] = field(default_factory=list)
+
+
+class _Crawl:
+    def __init__(
+        self, api: ConfluenceApi, target: str, config: Config, settings: ConfluenceSettings, state: CrawlState
+    ) -> None:
+        self.api = api
+        self.key = target.strip()
+        if not self.key or re.search(r"[\s\"]", self.key):
+            raise DocauditError(f"Confluence: '{target}' is not a space key (e.g. ENG)")
+        self.config = config
+        self.settings = settings
+        self.space = state.space or space_for(target)
+        self.state = state
+        cursor = state.cursor or {}
+        self.flavour = settings.api if settings.api != "auto" else cursor.get("api", "auto")
+        self.users: dict[str, dict | None] = {}
+        self.titles: dict[str, tuple[str, str]] = {}  # page id -> (title, parent id)
+        self.homepage = ""
+        markers = config.markers
+        self.deprecated_labels = {v.lower() for v in [*settings.deprecated_labels, *markers.deprecated_values]}
+        self.current_labels = {v.lower() for v in markers.current_values} - self.deprecated_labels
+
+    def run(self) -> Iterator[Doc | Skipped | Gone]:
+        space = self._space()
+        with_bodies = not self.state.known  # nothing indexed yet: take every body with the listing
+        listed = {page.id: page for page in self._listing(space, with_bodies)}
+        for page in listed.values():
+            self.titles[page.id] = (page.title, page.parent)
+        for page_id, labels in self._marker_labels().items():
+            if page_id in listed:
+                listed[page_id].labels = labels
+        changed = [page for page in listed.values() if self.state.versions.get(page.id) != _stamp(page)]
+        self.state.unchanged += len(listed) - len(changed)
+        missing = [page.id for page in changed if page.body is None]
+        bodies = self._bodies(missing) if missing else {}
+        for page in changed:
+            if page.body is None:
+                page.body = bodies.get(page.id)
+        self._resolve_users(changed)
+        for page in changed:
+            if page.body is None:
+                yield Skipped(KIND, self.space, page.title or page.id, "no storage body in the API's answer")
+                continue
+            yield self._doc(page)
+        for page_id in sorted(set(self.state.known) - set(listed)):
+            yield Gone(KIND, self.space, page_id)
+        self.state.next_cursor = {"api": self.flavour, "space_id": space["id"], "pages": len(listed)}
+
+    # --- what the space holds -------------------------------------------------------------
+
+    def _space(self) -> dict:
+        if self.flavour in ("auto", "v2"):
+            found = self.api.get("api/v2/spaces", {"keys": self.key}, missing_ok=self.flavour == "auto")
+            if found is not None:
+                self.flavour = "v2"
+                spaces = [s for s in found.get("results") or [] if s.get("key") == self.key]
+                if not spaces:
+                    raise self._no_space()
+                self.homepage = str(spaces[0].get("homepageId") or "")
+                return {"id": str(spaces[0]["id"]), "name": spaces[0].get("name", "")}
+            self.flavour = "v1"
+        found = self.api.get(f"rest/api/space/{self.key}", {"expand": "homepage"}, missing_ok=True)
+        if found is None:
+            raise self._no_space()
+        self.homepage = str((found.get("homepage") or {}).get("id") or "")
+        return {"id": str(found.get("id", self.key)), "name": found.get("name", "")}
+
+    def _no_space(self) -> DocauditError:
+        return DocauditError(
+            f"Confluence: no space with key {self.key} is visible to this account "
+            "(check the key's case, and that the account may view the space)"
+        )
+
+    def _listing(self, space: dict, with_bodies: bool) -> Iterator[_Page]:
+        if self.flavour == "v2":
+            params = {"status": "current,archived", "limit": V2_PAGE_SIZE}
+            if with_bodies:
+                params["body-format"] = "storage"
+            for raw in self.api.cursor_walk(f"api/v2/spaces/{space['id']}/pages", params):
+                yield _from_v2(raw)
+            return
+        expand = V1_EXPAND + (",body.storage" if with_bodies else "")
+        for status in ("current", "archived"):
+            params = {"spaceKey": self.key, "type": "page", "status": status, "expand": expand}
+            try:
+                for raw in self.api.offset_walk("rest/api/content", {**params, "limit": V1_PAGE_SIZE}):
+                    page = _from_v1(raw)
+                    for ancestor in raw.get("ancestors") or []:
+                        self.titles.setdefault(str(ancestor.get("id")), (ancestor.get("title", ""), ""))
+                    yield page
+            except ConfluenceError as exc:
+                if status == "archived" and exc.status == 400:
+                    return  # an older Data Center without archived pages
+                raise
+
+    def _marker_labels(self) -> dict[str, list[str]]:
+        """Page id -> its marker labels, from one CQL search (labels do not change a page's version)."""
+        wanted = sorted(self.deprecated_labels | self.current_labels)
+        if not wanted:
+            return {}
+        names = ",".join(_cql_string(label) for label in wanted)
+        cql = f"space = {_cql_string(self.key)} and type = page and label in ({names})"
+        found: dict[str, list[str]] = {}
+        for raw in self.api.search_walk({"cql": cql, "expand": "metadata.labels", "limit": V1_PAGE_SIZE}):
+            labels = ((raw.get("metadata") or {}).get("labels") or {}).get("results") or []
+            names_on = sorted({str(label.get("name", "")).lower() for label in labels} & set(wanted))
+            if names_on:
+                found[str(raw.get("id"))] = names_on
+        return found
+
+    def _bodies(self, ids: list[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            batch = ids[start : start + IDS_PER_REQUEST]
+            if self.flavour == "v2":
+                params = {"id": ",".join(batch), "body-format": "storage", "status": "current,archived"}
+                pages = self.api.cursor_walk("api/v2/pages", {**params, "limit": V2_PAGE_SIZE})
+            else:
+                cql = f"id in ({','.join(batch)})"
+                pages = self.api.search_walk({"cql": cql, "expand": "body.storage", "limit": V1_PAGE_SIZE})
+            for raw in pages:
+                out[str(raw.get("id"))] = _storage(raw)
+        return out
+
+    # --- people ------------------------------------------------------------------------
+
+    def _resolve_users(self, pages: list[_Page]) -> None:
+        """v2 names people by account id: look the new ones up in bulk through v1's users API."""
+        refs = {ref for page in pages for ref in (page.owner, page.editor, page.creator) if isinstance(ref, str)}
+        refs |= {found for page in pages for found in MENTION.findall(page.body or "")}
+        ids = sorted(refs - {""} - set(self.users))
+        for start in range(0, len(ids), USERS_PER_REQUEST):
+            batch = ids[start : start + USERS_PER_REQUEST]
+            try:
+                found = self.api.get("rest/api/user/bulk", [("accountId", i) for i in batch]) or {}
+            except ConfluenceError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                found = {}  # the users API is closed to this account: keep the ids for `aliases`
+            for user in found.get("results") or []:
+                self.users[str(user.get("accountId"))] = user
+            for account in batch:
+                self.users.setdefault(account, None)
+
+    def _owner(self, page: _Page) -> tuple[Owner | None, str]:
+        """The page owner; an app account (a migration bot) is nobody: then the last human editor, the creator."""
+        why: list[str] = []
+        kept = ""
+        seen: set[str] = set()
+        for via, ref in (("owner", page.owner), ("last editor", page.editor), ("creator", page.creator)):
+            user = self.users.get(ref) if isinstance(ref, str) else ref
+            ident = ref if isinstance(ref, str) else _user_id(ref or {})
+            if not ref or ident in seen:
+                continue
+            seen.add(ident)
+            if user is None:
+                why.append(f"the {via} ({ident}) is not known to the users API")
+                kept = kept or ident
+                continue
+            name = " ".join(str(user.get("displayName") or user.get("publicName") or "").split())
+            if user.get("accountType") == "app":
+                why.append(f"the {via}, {name or 'an app'}, is an app account")
+                continue
+            email = str(user.get("email") or "")
+            if name or email:
+                return Owner(name=name, email=email, via=f"Confluence {via}", id=f"confluence:{ident}"), ""
+        if kept:  # kept by id, so that `aliases` and `fallback_owners` can route it
+            return Owner(via="Confluence owner", id=f"confluence:{kept}"), "no owner: " + "; ".join(why)
+        return None, "no owner: " + ("; ".join(why) or "the page names no person")
+
+    def _mention(self, ref: str) -> str:
+        user = self.users.get(ref)
+        return str((user or {}).get("displayName") or "")
+
+    # --- one page -----------------------------------------------------------------------
+
+    def _doc(self, page: _Page) -> Doc:
+        title = " ".join(page.title.split()) or "Untitled"
+        by_title = {t: i for i, (t, _) in self.titles.items()}
+
+        def page_id(link_title: str, space_key: str) -> str:
+            return by_title.get(link_title, "") if space_key in ("", self.key) else ""
+
+        linked = f"# {title}\n\n" + to_text(page.body or "", page_id, self._mention)
+        markers = [self._plain_marker(m) for m in find_banners("", linked)]
+        if page.status == "archived":
+            markers.append(Marker("archived", "true", "Confluence page status archived"))
+        for label in page.labels:
+            if label in self.deprecated_labels:
+                kind = "archived" if label == "archived" else "deprecated"
+                markers.append(Marker(kind, label, "Confluence label"))
+            elif label in self.current_labels:
+                markers.append(Marker("current", label, "Confluence label"))
+        owner, no_owner = self._owner(page)
+        text = plain(linked)
+        return Doc(
+            source=KIND,
+            space=self.space,
+            id=page.id,
+            title=title,
+            text=text,
+            path=self._path(page),
+            url=self.api.base.rstrip("/") + page.webui if page.webui.startswith("/") else page.webui,
+            owner=owner,
+            last_modified=to_utc(page.modified),
+            created=to_utc(page.created),
+            markers=markers,
+            headings=[line.lstrip("#").strip() for line in text.splitlines() if re.match(r"#{2,3} ", line)],
+            notes=[no_owner] if no_owner else [],
+            unowned_reason=no_owner.removeprefix("no owner: "),
+            version=_stamp(page),
+        )
+
+    def _plain_marker(self, marker: Marker) -> Marker:
+        """A banner's successor link names the page by its path (readable, and resolvable as a doc's
+        path); its quote reads as plain text."""
+        if marker.kind == "superseded_by":
+            target = marker.value.removeprefix("confluence:")
+            if target in self.titles:
+                title, parent = self.titles[target]
+                target = self._path(_Page(target, title, "", parent, None, None, 0, "", "", "", "", None))
+            return Marker(marker.kind, target, marker.source)
+        return Marker(marker.kind, plain(marker.value).lstrip("> "), marker.source)
+
+    def _path(self, page: _Page) -> str:
+        """Space key / ancestors below the space's home page / title."""
+        parts = [" ".join(page.title.split()) or "Untitled"]
+        parent, seen = page.parent, {page.id}
+        while parent and parent not in seen and parent != self.homepage and parent in self.titles:
+            seen.add(parent)
+            title, parent = self.titles[parent]
+            parts.append(" ".join(title.split()) or "Untitled")
+        return "/".join([self.key, *reversed(parts)])
+
+
+def _from_v2(raw: dict) -> _Page:
+    version = raw.get("version") or {}
+    parent = raw.get("parentId") if raw.get("parentType", "page") == "page" else None
+    return _Page(
+        id=str(raw["id"]),
+        title=str(raw.get("title") or ""),
+        status=str(raw.get("status") or "current"),
+        parent=str(parent or ""),
+        created=raw.get("createdAt"),
+        modified=version.get("createdAt") or raw.get("createdAt"),
+        number=int(version.get("number") or 0),
+        owner=raw.get("ownerId") or "",
+        creator=raw.get("authorId") or "",
+        editor=version.get("authorId") or "",
+        webui=str((raw.get("_links") or {}).get("webui") or ""),
+        body=_storage(raw) if "body" in raw else None,
+    )
+
+
+def _from_v1(raw: dict) -> _Page:
+    version = raw.get("version") or {}
+    history = raw.get("history") or {}
+    ancestors = raw.get("ancestors") or []
+    creator = history.get("createdBy") or {}
+    return _Page(
+        id=str(raw["id"]),
+        title=str(raw.get("title") or ""),
+        status=str(raw.get("status") or "current"),
+        parent=str(ancestors[-1].get("id")) if ancestors else "",
+        created=history.get("createdDate"),
+        modified=version.get("when") or history.get("createdDate"),
+        number=int(version.get("number") or 0),
+        owner=creator,
+        creator=creator,
+        editor=version.get("by") or {},
+        webui=str((raw.get("_links") or {}).get("webui") or ""),
+        body=_storage(raw) if "body" in raw else None,
+    )
+
+
+def _storage(raw: dict) -> str | None:
+    value = ((raw.get("body") or {}).get("storage") or {}).get("value")
+    return value if isinstance(value, str) else None
+
+
+def _user_id(user: dict) -> str:
+    return str(user.get("accountId") or user.get("userKey") or user.get("username") or "")
+
+
+def _stamp(page: _Page) -> str:
+    """What the index compares: a new version, archiving, a new owner or a marker label re-reads the page."""
+    owner = page.owner if isinstance(page.owner, str) else _user_id(page.owner or {})
+    return f"v{page.number};{page.status};{owner};{','.join(page.labels)}"
+
+
+def _cql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,217 @@
+"""Confluence's HTTP side: Cloud's REST v2 (`/api/v2`) and the v1 REST API (`/rest/api`, the one
+Data Center has), over httpx, paced and retried by docaudit's one policy (429 with Retry-After,
+5xx, timeouts). Errors come out as one line naming the setting or variable to fix; the token
+never appears in one.
+
+httpx rather than atlassian-python-api: that client is built around v1, retries on its own terms
+and would add requests and oauthlib for what is a handful of GETs here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from docaudit.errors import DocauditError
+from docaudit.retry import GaveUp, retry_after_seconds, with_retries
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+API_FLAVOURS = ("auto", "v2", "v1")
+
+
+@dataclass
+class ConfluenceSettings:
+    """`[confluence]`: which site, whose credentials, how hard to lean on it. The token lives in `token_env`."""
+
+    base_url: str = ""  # https://acme.atlassian.net/wiki, or a Data Center base URL; default $CONFLUENCE_BASE_URL
+    email: str = ""  # Cloud: the account the API token belongs to (Basic auth); default $CONFLUENCE_EMAIL
+    token_env: str = "CONFLUENCE_API_TOKEN"  # with no email: a personal access token or OAuth token, sent as Bearer
+    api: str = "auto"  # auto (v2 where the site has it, else v1) | v2 (Cloud) | v1 (Data Center)
+    # Labels that mark a page deprecated ("archived" marks it archived); [markers] deprecated_values count too.
+    deprecated_labels: list[str] = field(default_factory=lambda: ["deprecated", "obsolete", "archived", "outdated"])
+    requests_per_second: float = 10.0
+    max_retries: int = 5  # per request, for 429, 5xx and timeouts
+    retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
+    timeout_seconds: float = 30.0
+
+
+class ConfluenceError(DocauditError):
+    """An answer that retrying will not fix; `status` is the HTTP status."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ConfluenceApi:
+    """One httpx client per crawl; `calls` counts requests sent, retries included."""
+
+    def __init__(self, settings: ConfluenceSettings) -> None:
+        if settings.api not in API_FLAVOURS:
+            raise DocauditError(f"Confluence: api = '{settings.api}' under [confluence]: use auto, v2 or v1")
+        base = (settings.base_url or os.environ.get("CONFLUENCE_BASE_URL", "")).strip().rstrip("/")
+        if not base:
+            raise DocauditError(
+                "Confluence: no site: set base_url under [confluence] (e.g. https://acme.atlassian.net/wiki) "
+                "or CONFLUENCE_BASE_URL"
+            )
+        token = os.environ.get(settings.token_env, "").strip()
+        if not token:
+            raise DocauditError(
+                f"Confluence: no token: set {settings.token_env} to an API token (with email under [confluence] "
+                "or CONFLUENCE_EMAIL) or a personal access token (or name another variable with token_env)"
+            )
+        self.settings = settings
+        self.base = base + "/"
+        self.email = (settings.email or os.environ.get("CONFLUENCE_EMAIL", "")).strip()
+        auth = httpx.BasicAuth(self.email, token) if self.email else None
+        headers = {"Accept": "application/json"}
+        if not self.email:
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = httpx.Client(auth=auth, headers=headers, timeout=settings.timeout_seconds)
+        self.interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0.0
+        self._last = 0.0
+        self.calls = 0
+        self.next_link = ""  # the Link header's rel="next" of the last answer, when it had one
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, path: str, params: dict | list | None = None, *, missing_ok: bool = False) -> dict | None:
+        """GET a path under the base URL (or a link the API gave, from the site's root)."""
+        url = self._origin() + path if path.startswith("/") else urljoin(self.base, path)
+        if urlsplit(url).netloc != urlsplit(self.base).netloc:  # never send the credentials elsewhere
+            raise ConfluenceError(f"Confluence: the API linked to {urlsplit(url).netloc}, off the site; not followed")
+
+        def once() -> httpx.Response:
+            self._pace()
+            self.calls += 1
+            response = self.client.get(url, params=params)
+            if response.status_code in RETRYABLE_STATUS:
+                raise _Retryable(response)
+            return response
+
+        shown = urlsplit(url).path
+        try:
+            response = with_retries(
+                once,
+                retryable=lambda exc: isinstance(exc, (_Retryable, httpx.TransportError)),
+                retry_after=lambda exc: (
+                    retry_after_seconds(exc.response.headers.get("retry-after"))
+                    if isinstance(exc, _Retryable)
+                    else None
+                ),
+                max_retries=self.settings.max_retries,
+                first_wait=self.settings.retry_wait_seconds,
+            )
+        except GaveUp as exc:
+            last = exc.last
+            what = f"{last.response.status_code}" if isinstance(last, _Retryable) else _transport_problem(last)
+            status = last.response.status_code if isinstance(last, _Retryable) else None
+            raise ConfluenceError(exc.crawl_line(f"Confluence: GET {shown}", what), status) from None
+        if response.status_code == 404 and missing_ok:
+            return None
+        if response.status_code >= 400:
+            raise self._explain(shown, response)
+        self.next_link = response.links.get("next", {}).get("url", "")
+        try:
+            return response.json()
+        except ValueError:
+            raise ConfluenceError(f"Confluence: GET {shown}: the answer is not JSON (is base_url right?)") from None
+
+    def cursor_walk(self, path: str, params: dict) -> Iterator[dict]:
+        """v2 lists: follow `_links.next` (or the `Link` header's next) until there is none."""
+        page = self.get(path, params) or {}
+        while True:
+            yield from page.get("results") or []
+            following = (page.get("_links") or {}).get("next") or self.next_link
+            if not following:
+                return
+            page = self.get(following if following.startswith(("/", "http://", "https://")) else "/" + following) or {}
+
+    def search_walk(self, params: dict) -> Iterator[dict]:
+        """v1 CQL search: follow `_links.next`, which is relative to the base URL (a cursor on Cloud,
+        an offset on Data Center)."""
+        page = self.get("rest/api/content/search", params) or {}
+        while True:
+            yield from page.get("results") or []
+            following = (page.get("_links") or {}).get("next")
+            if not following:
+                return
+            page = self.get(following.lstrip("/")) or {}
+
+    def offset_walk(self, path: str, params: dict) -> Iterator[dict]:
+        """v1 lists: `start`/`limit`; `_links.next` says whether there is more (relative to the base URL)."""
+        start = 0
+        while True:
+            page = self.get(path, {**params, "start": start}) or {}
+            results = page.get("results") or []
+            yield from results
+            if not (page.get("_links") or {}).get("next") or not results:
+                return
+            start += len(results)
+
+    def _origin(self) -> str:
+        parts = urlsplit(self.base)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def _pace(self) -> None:
+        if self.interval:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+
+    def _explain(self, path: str, response: httpx.Response) -> ConfluenceError:
+        status = response.status_code
+        if status == 401:
+            who = (
+                f"the API token in {self.settings.token_env} for {self.email}"
+                if self.email
+                else f"the personal access token in {self.settings.token_env} (for Cloud, also set email under "
+                "[confluence] or CONFLUENCE_EMAIL)"
+            )
+            return ConfluenceError(f"Confluence: 401 on GET {path}: {who} was not accepted", status)
+        if status == 403:
+            return ConfluenceError(
+                f"Confluence: 403 on GET {path}: the account behind {self.settings.token_env} may not read this; "
+                "grant it the space's View permission",
+                status,
+            )
+        return ConfluenceError(f"Confluence: GET {path}: {status} {_message(response)}", status)
+
+
+class _Retryable(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(str(response.status_code))
+        self.response = response
+
+
+def _message(response: httpx.Response) -> str:
+    """The first line of the error the API gave (v2: errors[].title; v1: message), else the reason."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            text = str(errors[0].get("title") or errors[0].get("detail") or "")
+        else:
+            text = str(body.get("message") or "")
+        if text:
+            return text.splitlines()[0][:200]
+    return response.reason_phrase
+
+
+def _transport_problem(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    return f"connection failed: {type(exc).__name__}"
