@@ -12,6 +12,7 @@ from .records import Marker
 BANNER_PHRASE = re.compile(
     r"\b(this (page|doc|document|guide|spec|runbook|article|section) (is|has been|was) "
     r"(deprecated|archived|obsolete|outdated|superseded|retired|no longer (maintained|accurate|valid|supported))"
+    r"|this (page|doc|document|guide|article|content) (has )?moved\b"
     r"|deprecated[:!]|archived[:!]|superseded by|do not use|don't use this|no longer maintained"
     r"|feature-state\s+state=\"?deprecated)",
     re.IGNORECASE,
@@ -61,7 +62,7 @@ def find_banners(rel: str, body: str) -> list[Marker]:
         quote = line.strip()[:160]
         markers.append(Marker("deprecated", quote, f"banner at body line {number}"))
         link = LINK.search(line[phrase.start() :])
-        if link and re.search(r"superseded|replaced|instead|use\b|see\b", line, re.IGNORECASE):
+        if link and re.search(r"superseded|replaced|instead|moved|use\b|see\b", line, re.IGNORECASE):
             markers.append(Marker("superseded_by", resolve_link(rel, link.group(1)), f"banner at body line {number}"))
         break
     return markers

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import sites
 from .config import Config
@@ -120,6 +121,8 @@ def assess(
         for name in (doc.path, doc.id, *(m.value for m in doc.markers if m.kind == "alias")):
             if name:
                 by_name.setdefault((doc.source, doc.space, name), key)
+        if doc.url:  # a notice in one tool may link to its successor in another
+            by_name.setdefault(("", "", _url_key(doc.url)), key)
     versions = {key: _version_of(doc) for key, doc in docs.items()}
     releases = {key: _release_of(doc, config) for key, doc in docs.items()}
     result: dict[str, Currency] = {}
@@ -168,13 +171,21 @@ def assess(
 
 
 def _resolve(by_name: Mapping[tuple[str, str, str], str], docs: Mapping[str, Doc], doc: Doc, name: str) -> str | None:
-    """A successor named by path, id, doc key or number (`Superseded-By: 8101`), as a doc key."""
+    """A successor named by path, id, doc key, number (`Superseded-By: 8101`) or web address, as a doc key."""
     if name in docs:
         return name
     found = by_name.get((doc.source, doc.space, name))
     if found is None and name.isdigit():
         found = by_name.get((doc.source, doc.space, str(int(name))))
+    if found is None and "://" in name:
+        found = by_name.get(("", "", _url_key(name)))
     return found
+
+
+def _url_key(url: str) -> str:
+    """A web address as links to one page differ: scheme, case of the host, query, fragment, final slash."""
+    parts = urlsplit(url.strip())
+    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
 
 
 def _replaced(docs: Mapping[str, Doc], by_name: Mapping, result: dict[str, Currency]) -> None:

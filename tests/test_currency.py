@@ -122,3 +122,30 @@ def test_a_docs_site_declares_its_current_version():
     verdict = assess(keyed(old, cur), None, Config(), NOW)
     assert verdict[old.key].reasons[0] == "v3.1 is older than the declared current version 3.7 (versions.json)"
     assert verdict[cur.key].status == "current"
+
+
+def test_a_successor_named_by_its_web_address_is_found_in_any_source():
+    """A Confluence notice that links to the Notion page it moved to: the link resolves across tools."""
+    new = Doc(
+        "notion", "acme", "n1", "Incident response", "text", url="https://app.notion.com/p/Incident-response-796f"
+    )
+    old = Doc(
+        "confluence",
+        "OPS",
+        "42",
+        "Incident process",
+        "text",
+        markers=[Marker("superseded_by", "https://APP.notion.com/p/Incident-response-796f/?pvs=4#top", "banner")],
+    )
+    elsewhere = Doc(
+        "confluence",
+        "OPS",
+        "43",
+        "Old",
+        "text",
+        markers=[Marker("superseded_by", "https://example.com/nope", "banner")],
+    )
+    verdict = assess(keyed(new, old, elsewhere), None, Config(), NOW)
+    assert (verdict[old.key].status, verdict[old.key].superseded_by) == ("superseded", new.key)
+    assert verdict[elsewhere.key].superseded_by is None
+    assert verdict[elsewhere.key].reasons[0] == "superseded by https://example.com/nope, which is not indexed (banner)"
