@@ -109,7 +109,8 @@ def rank_inversions(
 
 
 def _surfacing(rankings: Sequence[Ranking], key: str) -> list[dict]:
-    return [r.describe(key) for r in rankings if r.surfaces(key)]
+    """The probes that surface a doc, highest rank first: the message quotes the most telling one."""
+    return sorted((r.describe(key) for r in rankings if r.surfaces(key)), key=lambda probe: probe["rank"])
 
 
 def deprecated_surfaces(
