@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := fixtures/sample-workspace
 DEMO := --config fixtures/docaudit.toml --index .docaudit-demo
-DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml
+DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml \
+	--probes fixtures/confluence/probes.yaml
 
 .PHONY: install demo test test-fast lint bench clean
 
@@ -25,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/docaudit crawl $(SAMPLE) $(DEMO)
 	$(BIN)/python fixtures/serve.py --notion fixtures/notion/workspace.yaml -- $(BIN)/docaudit crawl acme-wiki --source notion $(DEMO)
 	$(BIN)/python fixtures/serve.py --gdrive fixtures/gdrive/drive.yaml -- $(BIN)/docaudit crawl acme-drive --source gdrive $(DEMO)
+	$(BIN)/python fixtures/serve.py --confluence fixtures/confluence/site.yaml -- $(BIN)/docaudit crawl OPS --source confluence $(DEMO)
 	$(BIN)/docaudit audit $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
 	$(BIN)/docaudit report $(DEMO) $(DEMO_PROBES) --now 2026-11-20 -o report.html

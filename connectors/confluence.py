@@ -24,7 +24,7 @@ from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
 
 from .confluence_api import ConfluenceApi, ConfluenceError, ConfluenceSettings
-from .confluence_storage import plain, to_text
+from .confluence_storage import markdown, plain, to_text
 
 KIND = "confluence"
 SETTINGS = ConfluenceSettings
@@ -94,7 +94,9 @@ class _Crawl:
     def run(self) -> Iterator[Doc | Skipped | Gone]:
         space = self._space()
         with_bodies = not self.state.known  # nothing indexed yet: take every body with the listing
-        listed = {page.id: page for page in self._listing(space, with_bodies)}
+        listed: dict[str, _Page] = {}
+        for page in self._listing(space, with_bodies):
+            listed.setdefault(page.id, page)  # a page listed twice (a list that moved under us) counts once
         for page in listed.values():
             self.titles[page.id] = (page.title, page.parent)
         for page_id, labels in self._marker_labels().items():
@@ -190,7 +192,8 @@ class _Crawl:
                 cql = f"id in ({','.join(batch)})"
                 pages = self.api.search_walk({"cql": cql, "expand": "body.storage", "limit": V1_PAGE_SIZE})
             for raw in pages:
-                out[str(raw.get("id"))] = _storage(raw)
+                if _storage(raw) is not None:
+                    out.setdefault(str(raw.get("id")), _storage(raw))
         return out
 
     # --- people ------------------------------------------------------------------------
@@ -253,7 +256,7 @@ class _Crawl:
             return by_title.get(link_title, "") if space_key in ("", self.key) else ""
 
         linked = f"# {title}\n\n" + to_text(page.body or "", page_id, self._mention)
-        markers = [self._plain_marker(m) for m in find_banners("", linked)]
+        markers = [self._plain_marker(m) for m in find_banners("", markdown(linked))]
         if page.status == "archived":
             markers.append(Marker("archived", "true", "Confluence page status archived"))
         for label in page.labels:
@@ -271,7 +274,9 @@ class _Crawl:
             title=title,
             text=text,
             path=self._path(page),
-            url=self.api.base.rstrip("/") + page.webui if page.webui.startswith("/") else page.webui,
+            url=(self.api.web_base or self.api.base.rstrip("/")) + page.webui
+            if page.webui.startswith("/")
+            else page.webui,
             owner=owner,
             last_modified=to_utc(page.modified),
             created=to_utc(page.created),
@@ -283,15 +288,15 @@ class _Crawl:
         )
 
     def _plain_marker(self, marker: Marker) -> Marker:
-        """A banner's successor link names the page by its path (readable, and resolvable as a doc's
-        path); its quote reads as plain text."""
+        """A banner's successor link names a page of this space by its path (readable, and resolvable
+        as a doc's path), any other by its URL; its quote reads as plain text."""
         if marker.kind == "superseded_by":
             target = marker.value.removeprefix("confluence:")
             if target in self.titles:
                 title, parent = self.titles[target]
                 target = self._path(_Page(target, title, "", parent, None, None, 0, "", "", "", "", None))
             return Marker(marker.kind, target, marker.source)
-        return Marker(marker.kind, plain(marker.value).lstrip("> "), marker.source)
+        return Marker(marker.kind, _unlinked(marker.value).lstrip("> "), marker.source)
 
     def _path(self, page: _Page) -> str:
         """Space key / ancestors below the space's home page / title."""
@@ -361,3 +366,8 @@ def _stamp(page: _Page) -> str:
 
 def _cql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unlinked(quote: str) -> str:
+    """A notice's line as read: Markdown links as their text."""
+    return re.sub(r"\[([^\[\]]*)\]\([^()\s]*\)", r"\1", quote)

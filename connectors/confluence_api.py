@@ -78,15 +78,14 @@ class ConfluenceApi:
         self._last = 0.0
         self.calls = 0
         self.next_link = ""  # the Link header's rel="next" of the last answer, when it had one
+        self.web_base = ""  # the site's address for people (`_links.base`): behind a gateway it is not `base`
 
     def close(self) -> None:
         self.client.close()
 
     def get(self, path: str, params: dict | list | None = None, *, missing_ok: bool = False) -> dict | None:
-        """GET a path under the base URL (or a link the API gave, from the site's root)."""
-        url = self._origin() + path if path.startswith("/") else urljoin(self.base, path)
-        if urlsplit(url).netloc != urlsplit(self.base).netloc:  # never send the credentials elsewhere
-            raise ConfluenceError(f"Confluence: the API linked to {urlsplit(url).netloc}, off the site; not followed")
+        """GET a path under the base URL."""
+        url = urljoin(self.base, path.lstrip("/"))
 
         def once() -> httpx.Response:
             self._pace()
@@ -120,30 +119,36 @@ class ConfluenceApi:
             raise self._explain(shown, response)
         self.next_link = response.links.get("next", {}).get("url", "")
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
             raise ConfluenceError(f"Confluence: GET {shown}: the answer is not JSON (is base_url right?)") from None
+        if not self.web_base and isinstance(body, dict):
+            self.web_base = str((body.get("_links") or {}).get("base") or "").rstrip("/")
+        return body
 
     def cursor_walk(self, path: str, params: dict) -> Iterator[dict]:
         """v2 lists: follow `_links.next` (or the `Link` header's next) until there is none."""
         page = self.get(path, params) or {}
+        followed: set[str] = set()
         while True:
             yield from page.get("results") or []
-            following = (page.get("_links") or {}).get("next") or self.next_link
-            if not following:
+            following = _under_base((page.get("_links") or {}).get("next") or self.next_link)
+            if not following or following in followed:
                 return
-            page = self.get(following if following.startswith(("/", "http://", "https://")) else "/" + following) or {}
+            followed.add(following)
+            page = self.get(following) or {}
 
     def search_walk(self, params: dict) -> Iterator[dict]:
-        """v1 CQL search: follow `_links.next`, which is relative to the base URL (a cursor on Cloud,
-        an offset on Data Center)."""
+        """v1 CQL search: follow `_links.next` (a cursor on Cloud, an offset on Data Center)."""
         page = self.get("rest/api/content/search", params) or {}
+        followed: set[str] = set()
         while True:
             yield from page.get("results") or []
-            following = (page.get("_links") or {}).get("next")
-            if not following:
+            following = _under_base((page.get("_links") or {}).get("next") or "")
+            if not following or following in followed:
                 return
-            page = self.get(following.lstrip("/")) or {}
+            followed.add(following)
+            page = self.get(following) or {}
 
     def offset_walk(self, path: str, params: dict) -> Iterator[dict]:
         """v1 lists: `start`/`limit`; `_links.next` says whether there is more (relative to the base URL)."""
@@ -155,10 +160,6 @@ class ConfluenceApi:
             if not (page.get("_links") or {}).get("next") or not results:
                 return
             start += len(results)
-
-    def _origin(self) -> str:
-        parts = urlsplit(self.base)
-        return f"{parts.scheme}://{parts.netloc}"
 
     def _pace(self) -> None:
         if self.interval:
@@ -184,6 +185,18 @@ class ConfluenceApi:
                 status,
             )
         return ConfluenceError(f"Confluence: GET {path}: {status} {_message(response)}", status)
+
+
+def _under_base(link: str) -> str:
+    """A next link as a path under the base URL, from its `api/v2/` or `rest/api/` on: Cloud writes
+    v2 links from the site root (`/wiki/api/v2/...`) and v1 links from the base; through a gateway
+    (api.atlassian.com/ex/confluence/<cloud id>/wiki) neither root is ours. A link that names
+    neither API is not followed, so no link can take the credentials to another host."""
+    for api in ("api/v2/", "rest/api/"):
+        at = link.find(api)
+        if at >= 0:
+            return link[at:]
+    return ""
 
 
 class _Retryable(Exception):

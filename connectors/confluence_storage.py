@@ -6,8 +6,11 @@ docs repo. Notice macros (`info`, `note`, `warning`, `tip`, and the newer ADF pa
 macros are text like any other. Macro parameters, task ids, placeholders and ADF fallbacks are
 not prose and never reach the text.
 
-A link to a page becomes `[text](confluence:<page id>)` when the crawl knows the page, so that
-"superseded by <link>" names its successor; `plain()` drops that markup for the index. The
+A link to a page becomes `[text](confluence:<page id>)` when the crawl knows the page, and a web
+link `[text](https://...)`, so that "superseded by <link>" names its successor, in this space or
+in another tool. `markdown()` gives that text for reading notices; `plain()` drops the links for
+the index. Only links this module wrote are touched: they are fenced by private-use characters
+that the page's own text can never carry. The
 standard library's HTML parser reads it: it never raises on malformed markup, and storage
 bodies are not always well-formed XML (bare `&nbsp;`, unclosed `<br>`).
 """
@@ -52,12 +55,19 @@ BLOCKS = {
 }
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-CONFLUENCE_LINK = re.compile(r"\[([^\[\]]*)\]\(confluence:[^)\s]*\)")
+OPEN, CLOSE = "\ue000", "\ue001"  # fence the links to_text writes
+WRITTEN_LINK = re.compile(OPEN + r"\[([^" + OPEN + CLOSE + r"]*)\]\([^" + OPEN + CLOSE + r"]*\)" + CLOSE)
+WEB_LINK = re.compile(r"^https?://[^\s()\[\]]+$")
 
 
 def plain(linked: str) -> str:
-    """The text without the page-link markup `to_text` put in."""
-    return CONFLUENCE_LINK.sub(r"\1", linked)
+    """The text without the link markup `to_text` put in."""
+    return WRITTEN_LINK.sub(r"\1", linked)
+
+
+def markdown(linked: str) -> str:
+    """The text with its links as Markdown links, for `banners.find_banners`."""
+    return linked.replace(OPEN, "").replace(CLOSE, "")
 
 
 def to_text(
@@ -87,7 +97,7 @@ class _Reader(HTMLParser):
         self.rows: list[list[str]] = []  # cells of the table rows being read, innermost last (tables nest)
         self.macros: list[str] = []  # names of the open structured macros
         self.code: list[str] | None = None  # a code macro's body, while inside it
-        self.link: dict | None = None  # the ac:link being read: its target and body
+        self.link: dict | None = None  # the ac:link or <a> being read: its target and body
         self.in_title = False  # inside a macro's title parameter
 
     # --- the parser's callbacks ---------------------------------------------------------
@@ -142,6 +152,9 @@ class _Reader(HTMLParser):
             self._flush()
         elif tag == "ac:link":
             self.link = {"target": "", "body": [], "title": ""}
+        elif tag == "a" and self.link is None:
+            href = attr.get("href", "").strip()
+            self.link = {"target": href if WEB_LINK.match(href) else "", "body": [], "title": "", "web": True}
         elif tag == "ri:page" and self.link is not None:
             title = attr.get("ri:content-title", "")
             self.link["title"] = title
@@ -191,11 +204,12 @@ class _Reader(HTMLParser):
             if name in NOTICE_MACROS:
                 self.quote = max(self.quote - 1, 0)
             self._blank()
-        elif tag == "ac:link" and self.link is not None:
+        elif (tag == "ac:link" or tag == "a") and self.link is not None and (tag == "a") == ("web" in self.link):
             link, self.link = self.link, None
-            text = " ".join("".join(link["body"]).split()) or link["title"]
-            if link["target"] and text and "[" not in text and "]" not in text:
-                self.inline.append(f"[{text}](confluence:{link['target']})")
+            text = " ".join(CONTROL.sub("", "".join(link["body"])).split()) or link["title"]
+            target = link["target"] if "web" in link else f"confluence:{link['target']}" * bool(link["target"])
+            if target and text and "[" not in text and "]" not in text:
+                self.inline.append(f"{OPEN}[{text}]({target}){CLOSE}")
             else:
                 self.inline.append(text)
         elif tag in ("ul", "ol"):
@@ -216,6 +230,7 @@ class _Reader(HTMLParser):
                 self._blank()
 
     def handle_data(self, data: str) -> None:
+        data = data.replace(OPEN, "").replace(CLOSE, "")
         if self.hidden:
             return
         if self._in_code():
@@ -228,7 +243,7 @@ class _Reader(HTMLParser):
     def unknown_decl(self, data: str) -> None:
         if self.hidden or not data.startswith("CDATA["):
             return
-        body = data[len("CDATA[") :]
+        body = data[len("CDATA[") :].replace(OPEN, "").replace(CLOSE, "")
         if self._in_code():
             self.code.append(body)
         elif self.link is not None:

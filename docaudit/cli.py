@@ -162,7 +162,7 @@ def cli(debug: bool) -> None:
     "--source",
     default="git",
     show_default=True,
-    help="Connector: git (a docs repo or plain folder), notion, gdrive, or an installed one.",
+    help="Connector: git (a docs repo or plain folder), notion, gdrive, confluence, or an installed one.",
 )
 @click.option(
     "--full", is_flag=True, help="Re-list everything instead of what changed since the last crawl (API sources)."
@@ -179,7 +179,8 @@ def cli(debug: bool) -> None:
 def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, config: Config) -> None:
     """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave.
 
-    PATH is a folder for git, and a name for the workspace or drive for notion and gdrive.
+    PATH is a folder for git, a name for the workspace or drive for notion and gdrive, and a space key
+    for confluence.
     """
     from .audit import crawl as run_crawl
 

@@ -184,10 +184,10 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
         f"docaudit: error: the index is empty: no docs in collection 'docaudit' at {tmp_path / 'empty'}; "
         "run `docaudit crawl PATH` first (or check `collection` and --index)\n",
     )
-    result = runner.invoke(cli, ["crawl", ".", "--source", "confluence", "--index", str(tmp_path / "i")])
+    result = runner.invoke(cli, ["crawl", ".", "--source", "jira", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (
         2,
-        "docaudit: error: unknown source 'confluence': available are gdrive, git, notion\n",
+        "docaudit: error: unknown source 'jira': available are confluence, gdrive, git, notion\n",
     )
     result = runner.invoke(cli, ["docs", "--now", "yesterday", "--index", str(tmp_path / "i")])
     assert (result.exit_code, result.stderr) == (

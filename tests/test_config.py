@@ -104,11 +104,16 @@ def test_the_readme_retrieval_example_is_a_valid_config(tmp_path):
 def test_every_setting_is_documented_in_the_readme():
     from dataclasses import fields
 
+    import connectors
     from docaudit.config import SECTIONS, Config
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     names = [f.name for f in fields(Config) if f.name not in (*SECTIONS, "source", "plugins")]
     names += [f"{section}.{f.name}" for section, kind in SECTIONS.items() for f in fields(kind)]
+    for kind in connectors.available():  # built-in connectors that declare their own section
+        declared = connectors.settings_type(kind)
+        names += [f"{kind}.{f.name}" for f in fields(declared)] if declared else []
+    assert "confluence.deprecated_labels" in names
     key = lambda n: re.escape(n.split(".")[-1])  # noqa: E731
     missing = [n for n in names if not re.search(rf"^\s*({key(n)}\s*=|\[{key(n)}\])", readme, re.M)]
     assert missing == []

@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors import CrawlState, confluence
-from connectors.confluence_storage import plain, to_text
+from connectors.confluence_storage import markdown, plain, to_text
 from docaudit.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL = "".join(chr(c) for c in (*range(0, 9), *range(11, 32), 127))
 
 # A body is a tree; words are filled in afterwards, so that each visible word is unique.
-leaf = st.sampled_from(["text", "strong", "code", "link", "hidden", "mention", "br"])
+leaf = st.sampled_from(["text", "strong", "code", "link", "weblink", "hidden", "mention", "br"])
 tree = st.recursive(
     leaf,
     lambda children: st.tuples(
@@ -110,6 +110,8 @@ class Body:
                 f'<ac:link><ri:page ri:content-title="{self.word(False)}" />'
                 f"<ac:plain-text-link-body><![CDATA[{self.word()}]]></ac:plain-text-link-body></ac:link> "
             )
+        if kind == "weblink":  # the address is no text: plain() keeps only what the link says
+            return f' <a href="https://example.com/{self.word(False)}">{self.word()}</a> '
         if kind == "hidden":
             return f"<ac:placeholder>{self.word(False)}</ac:placeholder>"
         if kind == "mention":
@@ -215,9 +217,10 @@ def test_a_page_reads_as_markdown_like_text():
         '<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">bash</ac:parameter>'
         "<ac:plain-text-body><![CDATA[make deploy\n  --env prod]]></ac:plain-text-body></ac:structured-macro>"
         '<p>Ask <ac:link><ri:user ri:account-id="u1" /></ac:link>, due <time datetime="2026-12-01" />.<br />Then&nbsp;this.</p>'
+        '<p>Moved to <a href="https://app.notion.com/p/Billing-1a2b">Notion</a>; <a href="javascript:x()">not this</a>.</p>'
     )
     text = to_text(storage, lambda title, space: "98" if title == "Billing v2" else "", lambda user: "Priya Raman")
-    assert text == (
+    assert markdown(text) == (
         "> **Deprecated**\n"
         "> Superseded by [Billing v2](confluence:98).\n"
         "\n"
@@ -237,5 +240,11 @@ def test_a_page_reads_as_markdown_like_text():
         "\n"
         "Ask @Priya Raman, due 2026-12-01.\n"
         "Then this.\n"
+        "\n"
+        "Moved to [Notion](https://app.notion.com/p/Billing-1a2b); not this.\n"
     )
     assert plain(text).splitlines()[1] == "> Superseded by Billing v2."
+    assert plain(text).splitlines()[-1] == "Moved to Notion; not this."
+    # Markdown a page writes itself is its text: neither plain() nor markdown() rewrites it.
+    literal = to_text("<p>See [the spec](https://example.com/spec) \ue000[x](y)\ue001</p>")
+    assert plain(literal) == markdown(literal) == "See [the spec](https://example.com/spec) [x](y)\n"

@@ -41,7 +41,7 @@ def test_third_party_connector_loads_from_the_entry_point_group(tmp_path, monkey
 
 
 def test_unknown_connector_names_the_available_ones():
-    with pytest.raises(DocauditError, match="unknown source 'nope': available are gdrive, git, notion$"):
+    with pytest.raises(DocauditError, match="unknown source 'nope': available are confluence, gdrive, git, notion$"):
         connectors.get("nope")
 
 
@@ -97,8 +97,8 @@ def test_a_third_party_connector_declares_its_section_which_config_checks(wiki_i
     path.write_text("[wiki]\ncolour = 'blue'\n")
     with pytest.raises(InputError, match=r"docaudit.toml:2: unknown setting 'wiki.colour'"):
         load_config(path)
-    path.write_text("[confluence]\nspace = 'x'\n")  # no connector owns it
-    with pytest.raises(InputError, match=r"unknown setting 'confluence'"):
+    path.write_text("[jira]\nspace = 'x'\n")  # no connector owns it
+    with pytest.raises(InputError, match=r"unknown setting 'jira'"):
         load_config(path)
 
 
