@@ -55,6 +55,8 @@ bench: $(STAMP) $(BENCH_DEPS)/.installed
 	$(BIN)/python bench/index.py
 	PYTHONPATH=$(BENCH_DEPS) $(BIN)/python bench/notion.py
 	PYTHONPATH=$(BENCH_DEPS) $(BIN)/python bench/gdrive.py
+	$(BIN)/python bench/confluence.py
+	$(BIN)/python bench/confluence.py --flavour datacenter
 
 clean:
 	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html digests build
