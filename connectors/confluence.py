@@ -37,8 +37,8 @@ MENTION = re.compile(r'ri:account-id="([^"]+)"')
 
 
 def space_for(target: str) -> str:
-    """The target is a space key: docs from one space share a space."""
-    return target
+    """The target is a space key (or several, or `*` for every space): its docs share a space in the index."""
+    return "all-spaces" if target.strip() == "*" else target
 
 
 def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
@@ -68,6 +68,7 @@ class _Page:
     webui: str
     body: str | None
     labels: list[str] = field(default_factory=list)
+    space_key: str = ""
 
 
 class _Crawl:
@@ -75,9 +76,10 @@ class _Crawl:
         self, api: ConfluenceApi, target: str, config: Config, settings: ConfluenceSettings, state: CrawlState
     ) -> None:
         self.api = api
-        self.key = target.strip()
-        if not self.key or re.search(r"[\s\"]", self.key):
-            raise DocauditError(f"Confluence: '{target}' is not a space key (e.g. ENG)")
+        # None: every space the account can see; else the keys asked for.
+        self.wanted = None if target.strip() == "*" else [key.strip() for key in target.split(",")]
+        if self.wanted is not None and not all(re.fullmatch(r"[^\s\",*]+", key) for key in self.wanted):
+            raise DocauditError(f"Confluence: '{target}' is not a space key (e.g. ENG; ENG,OPS for two; * for all)")
         self.config = config
         self.settings = settings
         self.space = state.space or space_for(target)
@@ -86,19 +88,26 @@ class _Crawl:
         self.flavour = settings.api if settings.api != "auto" else cursor.get("api", "auto")
         self.users: dict[str, dict | None] = {}
         self.titles: dict[str, tuple[str, str]] = {}  # page id -> (title, parent id)
-        self.homepage = ""
+        self.homepages: set[str] = set()
+        self.keys: list[str] = []  # the spaces crawled
+        self.by_title: dict[tuple[str, str], str] = {}  # (space key, title) -> page id
+        self.key_of: dict[str, str] = {}  # page id -> space key
         markers = config.markers
         self.deprecated_labels = {v.lower() for v in [*settings.deprecated_labels, *markers.deprecated_values]}
         self.current_labels = {v.lower() for v in markers.current_values} - self.deprecated_labels
 
     def run(self) -> Iterator[Doc | Skipped | Gone]:
-        space = self._space()
+        spaces = self._spaces()
         with_bodies = not self.state.known  # nothing indexed yet: take every body with the listing
         listed: dict[str, _Page] = {}
-        for page in self._listing(space, with_bodies):
-            listed.setdefault(page.id, page)  # a page listed twice (a list that moved under us) counts once
+        for space in spaces:
+            for page in self._listing(space, with_bodies):
+                page.space_key = space["key"]
+                listed.setdefault(page.id, page)  # a page listed twice (a list that moved under us) counts once
         for page in listed.values():
             self.titles[page.id] = (page.title, page.parent)
+        self.by_title = {(page.space_key, page.title): page.id for page in listed.values()}  # unique in a space
+        self.key_of = {page.id: page.space_key for page in listed.values()}
         for page_id, labels in self._marker_labels().items():
             if page_id in listed:
                 listed[page_id].labels = labels
@@ -117,32 +126,45 @@ class _Crawl:
             yield self._doc(page)
         for page_id in sorted(set(self.state.known) - set(listed)):
             yield Gone(KIND, self.space, page_id)
-        self.state.next_cursor = {"api": self.flavour, "space_id": space["id"], "pages": len(listed)}
+        self.state.next_cursor = {"api": self.flavour, "spaces": self.keys, "pages": len(listed)}
 
     # --- what the space holds -------------------------------------------------------------
 
-    def _space(self) -> dict:
+    def _spaces(self) -> list[dict]:
+        """The spaces to crawl, as {key, id}; `*` means every current global space the account sees."""
+        found: list[dict] = []
         if self.flavour in ("auto", "v2"):
-            found = self.api.get("api/v2/spaces", {"keys": self.key}, missing_ok=self.flavour == "auto")
-            if found is not None:
+            params = {"limit": V2_PAGE_SIZE, "status": "current"}
+            params.update({"keys": ",".join(self.wanted)} if self.wanted else {"type": "global"})
+            first = self.api.get("api/v2/spaces", params, missing_ok=self.flavour == "auto")
+            if first is not None:
                 self.flavour = "v2"
-                spaces = [s for s in found.get("results") or [] if s.get("key") == self.key]
-                if not spaces:
-                    raise self._no_space()
-                self.homepage = str(spaces[0].get("homepageId") or "")
-                return {"id": str(spaces[0]["id"]), "name": spaces[0].get("name", "")}
-            self.flavour = "v1"
-        found = self.api.get(f"rest/api/space/{self.key}", {"expand": "homepage"}, missing_ok=True)
-        if found is None:
-            raise self._no_space()
-        self.homepage = str((found.get("homepage") or {}).get("id") or "")
-        return {"id": str(found.get("id", self.key)), "name": found.get("name", "")}
-
-    def _no_space(self) -> DocauditError:
-        return DocauditError(
-            f"Confluence: no space with key {self.key} is visible to this account "
-            "(check the key's case, and that the account may view the space)"
-        )
+                for space in self.api.cursor_walk("api/v2/spaces", params, first):
+                    self.homepages.add(str(space.get("homepageId") or ""))
+                    found.append({"key": space.get("key", ""), "id": str(space["id"])})
+            else:
+                self.flavour = "v1"
+        if self.flavour == "v1":
+            if self.wanted is None:
+                listing = self.api.offset_walk(
+                    "rest/api/space", {"type": "global", "status": "current", "expand": "homepage", "limit": 100}
+                )
+            else:
+                listing = (
+                    self.api.get(f"rest/api/space/{k}", {"expand": "homepage"}, missing_ok=True) for k in self.wanted
+                )
+            for space in listing:
+                if space:
+                    self.homepages.add(str((space.get("homepage") or {}).get("id") or ""))
+                    found.append({"key": space.get("key", ""), "id": str(space.get("id", ""))})
+        missing = [key for key in self.wanted or [] if key not in {s["key"] for s in found}]
+        if missing or not found:
+            raise DocauditError(
+                f"Confluence: no space with key {', '.join(missing) or '(any)'} is visible to this account "
+                "(check the key's case, and that the account may view the space)"
+            )
+        self.keys = sorted(s["key"] for s in found)
+        return found
 
     def _listing(self, space: dict, with_bodies: bool) -> Iterator[_Page]:
         if self.flavour == "v2":
@@ -154,7 +176,7 @@ class _Crawl:
             return
         expand = V1_EXPAND + (",body.storage" if with_bodies else "")
         for status in ("current", "archived"):
-            params = {"spaceKey": self.key, "type": "page", "status": status, "expand": expand}
+            params = {"spaceKey": space["key"], "type": "page", "status": status, "expand": expand}
             try:
                 for raw in self.api.offset_walk("rest/api/content", {**params, "limit": V1_PAGE_SIZE}):
                     page = _from_v1(raw)
@@ -172,7 +194,8 @@ class _Crawl:
         if not wanted:
             return {}
         names = ",".join(_cql_string(label) for label in wanted)
-        cql = f"space = {_cql_string(self.key)} and type = page and label in ({names})"
+        spaces = ",".join(_cql_string(key) for key in self.keys)
+        cql = f"space in ({spaces}) and type = page and label in ({names})"
         found: dict[str, list[str]] = {}
         for raw in self.api.search_walk({"cql": cql, "expand": "metadata.labels", "limit": V1_PAGE_SIZE}):
             labels = ((raw.get("metadata") or {}).get("labels") or {}).get("results") or []
@@ -250,10 +273,9 @@ class _Crawl:
 
     def _doc(self, page: _Page) -> Doc:
         title = " ".join(page.title.split()) or "Untitled"
-        by_title = {t: i for i, (t, _) in self.titles.items()}
 
         def page_id(link_title: str, space_key: str) -> str:
-            return by_title.get(link_title, "") if space_key in ("", self.key) else ""
+            return self.by_title.get((space_key or page.space_key, link_title), "")
 
         linked = f"# {title}\n\n" + to_text(page.body or "", page_id, self._mention)
         markers = [self._plain_marker(m) for m in find_banners("", markdown(linked))]
@@ -294,7 +316,10 @@ class _Crawl:
             target = marker.value.removeprefix("confluence:")
             if target in self.titles:
                 title, parent = self.titles[target]
-                target = self._path(_Page(target, title, "", parent, None, None, 0, "", "", "", "", None))
+                space_key = self.key_of.get(target, "")
+                target = self._path(
+                    _Page(target, title, "", parent, None, None, 0, "", "", "", "", None, [], space_key)
+                )
             return Marker(marker.kind, target, marker.source)
         return Marker(marker.kind, _unlinked(marker.value).lstrip("> "), marker.source)
 
@@ -302,11 +327,11 @@ class _Crawl:
         """Space key / ancestors below the space's home page / title."""
         parts = [" ".join(page.title.split()) or "Untitled"]
         parent, seen = page.parent, {page.id}
-        while parent and parent not in seen and parent != self.homepage and parent in self.titles:
+        while parent and parent not in seen and parent not in self.homepages and parent in self.titles:
             seen.add(parent)
             title, parent = self.titles[parent]
             parts.append(" ".join(title.split()) or "Untitled")
-        return "/".join([self.key, *reversed(parts)])
+        return "/".join([page.space_key, *reversed(parts)])
 
 
 def _from_v2(raw: dict) -> _Page:

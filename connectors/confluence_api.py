@@ -126,9 +126,10 @@ class ConfluenceApi:
             self.web_base = str((body.get("_links") or {}).get("base") or "").rstrip("/")
         return body
 
-    def cursor_walk(self, path: str, params: dict) -> Iterator[dict]:
-        """v2 lists: follow `_links.next` (or the `Link` header's next) until there is none."""
-        page = self.get(path, params) or {}
+    def cursor_walk(self, path: str, params: dict, first: dict | None = None) -> Iterator[dict]:
+        """v2 lists: follow `_links.next` (or the `Link` header's next) until there is none. `first`:
+        the first page, when the caller already has it."""
+        page = first if first is not None else self.get(path, params) or {}
         followed: set[str] = set()
         while True:
             yield from page.get("results") or []

@@ -179,8 +179,8 @@ def cli(debug: bool) -> None:
 def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, config: Config) -> None:
     """Crawl PATH into the index; unchanged docs are not re-embedded, deleted ones leave.
 
-    PATH is a folder for git, a name for the workspace or drive for notion and gdrive, and a space key
-    for confluence.
+    PATH is a folder for git, a name for the workspace or drive for notion and gdrive, and space keys
+    for confluence (ENG, ENG,OPS, or '*' for all).
     """
     from .audit import crawl as run_crawl
 

@@ -306,3 +306,45 @@ def test_gone_records_for_pages_missing_from_the_listing(cloud):
     known = {page_id("postmortem"): "h", "999": "h"}
     _, others, _ = run(settings_for(cloud), CrawlState(known=known))
     assert others == [Gone("confluence", "OPS", "999")]
+
+
+def two_spaces() -> dict:
+    site = load_site(SITE)
+    site["spaces"].append({"key": "ENG", "name": "Engineering", "home": "eng-home"})
+    site["pages"] += [
+        {"id": "eng-home", "space": "ENG", "title": "Engineering home", "created": "2024-01-01T00:00:00Z"},
+        {
+            "id": "eng-postmortems",
+            "space": "ENG",
+            "parent": "eng-home",
+            "title": "Postmortem template",  # the same title as in OPS: titles are unique per space only
+            "created": "2024-01-01T00:00:00Z",
+            "author": "priya",
+            "body": '<p>Moved: superseded by <ac:link><ri:page ri:space-key="OPS" ri:content-title="Postmortem template" />'
+            "</ac:link>.</p>",
+        },
+    ]
+    return site
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+@pytest.mark.parametrize("target", ["*", "OPS,ENG"])
+def test_crawls_several_spaces_or_every_space(flavour, target, monkeypatch):
+    with ConfluenceServer(two_spaces(), flavour=flavour) as server:
+        server.max_v1 = 2  # the v1 space list pages too
+        monkeypatch.setenv("CONFLUENCE_API_TOKEN", server.token)
+        state = CrawlState()
+        records = list(confluence.crawl(target, settings_for(server), state))
+    docs = {d.path: d for d in records if isinstance(d, Doc)}
+    assert set(docs) == {f"OPS/{t}" for t in VISIBLE} | {"ENG/Engineering home", "ENG/Postmortem template"}
+    assert {d.space for d in docs.values()} == {confluence.space_for(target)}
+    assert state.next_cursor["spaces"] == ["ENG", "OPS"]
+    moved = docs["ENG/Postmortem template"]
+    assert ("superseded_by", "OPS/Postmortem template") in [(m.kind, m.value) for m in moved.markers]
+
+
+def test_a_missing_space_among_several_is_named(cloud):
+    with pytest.raises(DocauditError, match=r"^Confluence: no space with key NOPE is visible"):
+        list(confluence.crawl("OPS,NOPE", settings_for(cloud), CrawlState()))
+    with pytest.raises(DocauditError, match=r"is not a space key \(e.g. ENG; ENG,OPS for two; \* for all\)"):
+        list(confluence.crawl("OPS, ", settings_for(cloud), CrawlState()))
