@@ -73,7 +73,7 @@ class Release:
 
 @dataclass
 class Doc:
-    source: str  # connector kind: git, notion, gdrive
+    source: str  # connector kind: git, notion, gdrive, confluence
     space: str  # which repo / workspace / drive the doc came from
     id: str  # source-native id; the relative path for repo docs
     title: str
