@@ -1,13 +1,15 @@
-"""Confluence: every current or archived page of one space, with owners, edit times, labels and
+"""Confluence: every current or archived page of some spaces, with owners, edit times, labels and
 notice macros. Cloud's REST v2 where the site has it, the v1 REST API (Data Center) otherwise.
 
-Each crawl lists the space's pages without their bodies (250 a request on v2, 100 on v1) and
-asks one CQL search for the pages that carry a marker label. A page is fetched again only when
-its stamp (version number, status, owner, marker labels) differs from the one it was indexed
-with; pages missing from the listing (deleted, trashed, moved out, now a draft) leave the index.
-The listing is what makes deletions visible: neither API reports a purged page by date, so a
-modified-since query alone would keep deleted pages forever. The first crawl takes the bodies
-with the listing, so a new space costs about one request per 250 pages.
+Each crawl lists the spaces' pages without their bodies (250 a request on v2, 100 on v1) and
+asks one CQL search for the pages that carry a marker label. A page is read only when its stamp
+(version number, status, owner, marker labels) differs from the one it was indexed with, its
+body fetched with up to 249 others in one request; pages missing from the listing (deleted,
+trashed, moved out, now a draft) leave the index. The listing is what makes deletions visible:
+neither API reports a purged page by date, so a modified-since query alone would keep deleted
+pages forever. Bodies are not taken with the listing (which would save a request per 250 pages
+on a first crawl) because paths and page links need the whole listing first, and holding every
+body of a big space until then costs memory in proportion to the space.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ KIND = "confluence"
 SETTINGS = ConfluenceSettings
 V2_PAGE_SIZE = 250  # the v2 maximum
 V1_PAGE_SIZE = 100
-IDS_PER_REQUEST = 100  # v2 `GET /pages?id=...` takes up to 250; v1 CQL `id in (...)` keeps the URL short
+V2_IDS_PER_REQUEST = 250  # `GET /pages?id=...` takes up to 250 ids
+V1_IDS_PER_REQUEST = 100  # CQL `id in (...)`: a URL of a few KB
 USERS_PER_REQUEST = 100
 V1_EXPAND = "version,history,ancestors"
 MENTION = re.compile(r'ri:account-id="([^"]+)"')
@@ -98,10 +101,9 @@ class _Crawl:
 
     def run(self) -> Iterator[Doc | Skipped | Gone]:
         spaces = self._spaces()
-        with_bodies = not self.state.known  # nothing indexed yet: take every body with the listing
         listed: dict[str, _Page] = {}
         for space in spaces:
-            for page in self._listing(space, with_bodies):
+            for page in self._listing(space):
                 page.space_key = space["key"]
                 listed.setdefault(page.id, page)  # a page listed twice (a list that moved under us) counts once
         for page in listed.values():
@@ -113,17 +115,20 @@ class _Crawl:
                 listed[page_id].labels = labels
         changed = [page for page in listed.values() if self.state.versions.get(page.id) != _stamp(page)]
         self.state.unchanged += len(listed) - len(changed)
-        missing = [page.id for page in changed if page.body is None]
-        bodies = self._bodies(missing) if missing else {}
-        for page in changed:
-            if page.body is None:
+        # Bodies a batch at a time: memory stays flat on a big space, and a crawl that dies keeps what it read.
+        size = V2_IDS_PER_REQUEST if self.flavour == "v2" else V1_IDS_PER_REQUEST
+        for start in range(0, len(changed), size):
+            batch = changed[start : start + size]
+            bodies = self._bodies([page.id for page in batch])
+            for page in batch:
                 page.body = bodies.get(page.id)
-        self._resolve_users(changed)
-        for page in changed:
-            if page.body is None:
-                yield Skipped(KIND, self.space, page.title or page.id, "no storage body in the API's answer")
-                continue
-            yield self._doc(page)
+            self._resolve_users(batch)
+            for page in batch:
+                if page.body is None:
+                    yield Skipped(KIND, self.space, page.title or page.id, "no storage body in the API's answer")
+                else:
+                    yield self._doc(page)
+                page.body = None
         for page_id in sorted(set(self.state.known) - set(listed)):
             yield Gone(KIND, self.space, page_id)
         self.state.next_cursor = {"api": self.flavour, "spaces": self.keys, "pages": len(listed)}
@@ -166,15 +171,14 @@ class _Crawl:
         self.keys = sorted(s["key"] for s in found)
         return found
 
-    def _listing(self, space: dict, with_bodies: bool) -> Iterator[_Page]:
+    def _listing(self, space: dict) -> Iterator[_Page]:
+        """Every current and archived page of a space, without bodies."""
         if self.flavour == "v2":
             params = {"status": "current,archived", "limit": V2_PAGE_SIZE}
-            if with_bodies:
-                params["body-format"] = "storage"
             for raw in self.api.cursor_walk(f"api/v2/spaces/{space['id']}/pages", params):
                 yield _from_v2(raw)
             return
-        expand = V1_EXPAND + (",body.storage" if with_bodies else "")
+        expand = V1_EXPAND
         for status in ("current", "archived"):
             params = {"spaceKey": space["key"], "type": "page", "status": status, "expand": expand}
             try:
@@ -204,19 +208,19 @@ class _Crawl:
                 found[str(raw.get("id"))] = names_on
         return found
 
-    def _bodies(self, ids: list[str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for start in range(0, len(ids), IDS_PER_REQUEST):
-            batch = ids[start : start + IDS_PER_REQUEST]
-            if self.flavour == "v2":
-                params = {"id": ",".join(batch), "body-format": "storage", "status": "current,archived"}
-                pages = self.api.cursor_walk("api/v2/pages", {**params, "limit": V2_PAGE_SIZE})
-            else:
-                cql = f"id in ({','.join(batch)})"
-                pages = self.api.search_walk({"cql": cql, "expand": "body.storage", "limit": V1_PAGE_SIZE})
-            for raw in pages:
-                if _storage(raw) is not None:
-                    out.setdefault(str(raw.get("id")), _storage(raw))
+    def _bodies(self, ids: list[str]) -> dict[str, str]:
+        """The storage bodies of one batch of pages, in one request (more if the API pages the answer)."""
+        if self.flavour == "v2":
+            params = {"id": ",".join(ids), "body-format": "storage", "status": "current,archived"}
+            pages = self.api.cursor_walk("api/v2/pages", {**params, "limit": V2_PAGE_SIZE})
+        else:
+            cql = f"id in ({','.join(ids)})"
+            pages = self.api.search_walk({"cql": cql, "expand": "body.storage", "limit": V1_PAGE_SIZE})
+        out: dict[str, str] = {}
+        for raw in pages:
+            body = _storage(raw)
+            if body is not None:
+                out.setdefault(str(raw.get("id")), body)
         return out
 
     # --- people ------------------------------------------------------------------------
@@ -349,7 +353,7 @@ def _from_v2(raw: dict) -> _Page:
         creator=raw.get("authorId") or "",
         editor=version.get("authorId") or "",
         webui=str((raw.get("_links") or {}).get("webui") or ""),
-        body=_storage(raw) if "body" in raw else None,
+        body=None,
     )
 
 
@@ -370,7 +374,7 @@ def _from_v1(raw: dict) -> _Page:
         creator=creator,
         editor=version.get("by") or {},
         webui=str((raw.get("_links") or {}).get("webui") or ""),
-        body=_storage(raw) if "body" in raw else None,
+        body=None,
     )
 
 

@@ -263,14 +263,14 @@ def test_never_follows_a_next_link_off_the_site(cloud):
 
     def elsewhere(rest, query):
         reply = original(rest, query)
-        if rest.endswith("/pages") and isinstance(reply.body, dict):
+        if rest.endswith("/pages") and rest.startswith("/spaces/") and isinstance(reply.body, dict):
             reply.body["_links"]["next"] = "https://attacker.example/wiki/api/v2/pages?cursor=x"
         return reply
 
     cloud._v2 = elsewhere
     docs, _, _ = run(settings_for(cloud))
     assert set(docs) == VISIBLE
-    assert (cloud.calls["v2.space-pages"], cloud.calls["v2.pages"]) == (1, 1)
+    assert (cloud.calls["v2.space-pages"], cloud.calls["v2.pages"]) == (1, 2)  # the rewritten link, then bodies
 
 
 def test_cli_crawls_a_space_with_settings_from_the_config_file(cloud, tmp_path, monkeypatch):
