@@ -36,6 +36,8 @@ V2_IDS_PER_REQUEST = 250  # `GET /pages?id=...` takes up to 250 ids
 V1_IDS_PER_REQUEST = 100  # CQL `id in (...)`: a URL of a few KB
 USERS_PER_REQUEST = 100
 V1_EXPAND = "version,history,ancestors"
+# Bump when the text a page gives changes (a better storage reader): every page is then read again once.
+READER = 1
 MENTION = re.compile(r'ri:account-id="([^"]+)"')
 
 
@@ -89,6 +91,8 @@ class _Crawl:
         self.state = state
         cursor = state.cursor or {}
         self.flavour = settings.api if settings.api != "auto" else cursor.get("api", "auto")
+        # --full, or pages read by an older reader: ignore the stamps and read every page again.
+        self.stamps = {} if state.full or cursor.get("reader") != READER else state.versions
         self.users: dict[str, dict | None] = {}
         self.titles: dict[str, tuple[str, str]] = {}  # page id -> (title, parent id)
         self.homepages: set[str] = set()
@@ -113,7 +117,7 @@ class _Crawl:
         for page_id, labels in self._marker_labels().items():
             if page_id in listed:
                 listed[page_id].labels = labels
-        changed = [page for page in listed.values() if self.state.versions.get(page.id) != _stamp(page)]
+        changed = [page for page in listed.values() if self.stamps.get(page.id) != _stamp(page)]
         self.state.unchanged += len(listed) - len(changed)
         # Bodies a batch at a time: memory stays flat on a big space, and a crawl that dies keeps what it read.
         size = V2_IDS_PER_REQUEST if self.flavour == "v2" else V1_IDS_PER_REQUEST
@@ -131,7 +135,7 @@ class _Crawl:
                 page.body = None
         for page_id in sorted(set(self.state.known) - set(listed)):
             yield Gone(KIND, self.space, page_id)
-        self.state.next_cursor = {"api": self.flavour, "spaces": self.keys, "pages": len(listed)}
+        self.state.next_cursor = {"api": self.flavour, "spaces": self.keys, "pages": len(listed), "reader": READER}
 
     # --- what the space holds -------------------------------------------------------------
 

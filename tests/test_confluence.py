@@ -192,6 +192,22 @@ def test_a_recrawl_with_nothing_changed_costs_three_requests_and_embeds_nothing(
     assert {d.title for d in idx.docs()[0].values()} == VISIBLE - {"Capacity plan 2019", "Postmortem template (2020)"}
 
 
+def test_full_or_a_newer_reader_reads_every_page_again_but_embeds_only_changed_text(cloud, tmp_index, monkeypatch):
+    config = settings_for(cloud)
+    idx = tmp_index(config)
+    index_crawl(idx, "confluence", "OPS", config)
+    cloud.calls.clear()
+    full = index_crawl(idx, "confluence", "OPS", config, full=True)
+    assert (cloud.calls["v2.pages"], full.chunks_embedded) == (1, 0)  # six bodies in one request, none new
+    monkeypatch.setattr(confluence, "READER", confluence.READER + 1)
+    cloud.calls.clear()
+    index_crawl(idx, "confluence", "OPS", config)
+    assert cloud.calls["v2.pages"] == 1
+    cloud.calls.clear()
+    index_crawl(idx, "confluence", "OPS", config)
+    assert cloud.calls["v2.pages"] == 0  # read once by the new reader, then stamps hold again
+
+
 def test_retries_faults_and_honours_retry_after(cloud, waits):
     cloud.inject(r"GET /wiki/api/v2/spaces$", 503, times=2)
     cloud.inject(r"GET /wiki/api/v2/spaces/\d+/pages", 429, times=1, retry_after="7")
