@@ -10,15 +10,14 @@ and would add requests and oauthlib for what is a handful of GETs here.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from docaudit.errors import DocauditError
-from docaudit.retry import GaveUp, retry_after_seconds, with_retries
+from docaudit.errors import ApiError, DocauditError
+from docaudit.retry import GaveUp, Pacer, retry_after_seconds, transport_problem, with_retries
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 API_FLAVOURS = ("auto", "v2", "v1")
@@ -40,12 +39,8 @@ class ConfluenceSettings:
     timeout_seconds: float = 30.0
 
 
-class ConfluenceError(DocauditError):
+class ConfluenceError(ApiError):
     """An answer that retrying will not fix; `status` is the HTTP status."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class ConfluenceApi:
@@ -74,8 +69,7 @@ class ConfluenceApi:
         if not self.email:
             headers["Authorization"] = f"Bearer {token}"
         self.client = httpx.Client(auth=auth, headers=headers, timeout=settings.timeout_seconds)
-        self.interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0.0
-        self._last = 0.0
+        self.pacer = Pacer(settings.requests_per_second)
         self.calls = 0
         self.next_link = ""  # the Link header's rel="next" of the last answer, when it had one
         self.web_base = ""  # the site's address for people (`_links.base`): behind a gateway it is not `base`
@@ -88,7 +82,7 @@ class ConfluenceApi:
         url = urljoin(self.base, path.lstrip("/"))
 
         def once() -> httpx.Response:
-            self._pace()
+            self.pacer.wait()
             self.calls += 1
             response = self.client.get(url, params=params)
             if response.status_code in RETRYABLE_STATUS:
@@ -110,7 +104,7 @@ class ConfluenceApi:
             )
         except GaveUp as exc:
             last = exc.last
-            what = f"{last.response.status_code}" if isinstance(last, _Retryable) else _transport_problem(last)
+            what = f"{last.response.status_code}" if isinstance(last, _Retryable) else transport_problem(last)
             status = last.response.status_code if isinstance(last, _Retryable) else None
             raise ConfluenceError(exc.crawl_line(f"Confluence: GET {shown}", what), status) from None
         if response.status_code == 404 and missing_ok:
@@ -161,13 +155,6 @@ class ConfluenceApi:
             if not (page.get("_links") or {}).get("next") or not results:
                 return
             start += len(results)
-
-    def _pace(self) -> None:
-        if self.interval:
-            wait = self._last + self.interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
 
     def _explain(self, path: str, response: httpx.Response) -> ConfluenceError:
         status = response.status_code
@@ -221,11 +208,3 @@ def _message(response: httpx.Response) -> str:
         if text:
             return text.splitlines()[0][:200]
     return response.reason_phrase
-
-
-def _transport_problem(exc: BaseException) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    return f"connection failed: {type(exc).__name__}"

@@ -230,9 +230,9 @@ class _Reader(HTMLParser):
                 self._blank()
 
     def handle_data(self, data: str) -> None:
-        data = data.replace(OPEN, "").replace(CLOSE, "")
         if self.hidden:
             return
+        data = data.replace(OPEN, "").replace(CLOSE, "")  # only links this module writes carry them
         if self._in_code():
             self.code.append(data)
         elif self.link is not None:
@@ -241,15 +241,9 @@ class _Reader(HTMLParser):
             self.inline.append(data)
 
     def unknown_decl(self, data: str) -> None:
-        if self.hidden or not data.startswith("CDATA["):
-            return
-        body = data[len("CDATA[") :].replace(OPEN, "").replace(CLOSE, "")
-        if self._in_code():
-            self.code.append(body)
-        elif self.link is not None:
-            self.link["body"].append(body)
-        else:
-            self.inline.append(body)
+        """A CDATA section (code, link bodies) is text like any other."""
+        if data.startswith("CDATA["):
+            self.handle_data(data[len("CDATA[") :])
 
     # --- writing ------------------------------------------------------------------------
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Iterator
 
 from docaudit.config import NotionSettings
-from docaudit.errors import DocauditError
-from docaudit.retry import GaveUp, retry_after_seconds, with_retries
+from docaudit.errors import ApiError, DocauditError
+from docaudit.retry import GaveUp, Pacer, retry_after_seconds, transport_problem, with_retries
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 
@@ -22,12 +21,8 @@ PAGE_SIZE = 100
 RETRYABLE_STATUS = {429, 500, 502, 503, 504, 529}
 
 
-class NotionError(DocauditError):
+class NotionError(ApiError):
     """An API answer that retrying will not fix; `status` is the HTTP status."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class NotionApi:
@@ -55,8 +50,7 @@ class NotionApi:
             retry=False,
             logger=logger,
         )
-        self.interval = 1.0 / settings.requests_per_second if settings.requests_per_second > 0 else 0.0
-        self._last = 0.0
+        self.pacer = Pacer(settings.requests_per_second)
         self.calls = 0
 
     def close(self) -> None:
@@ -66,7 +60,7 @@ class NotionApi:
         from notion_client.errors import APIResponseError, HTTPResponseError
 
         def once() -> dict:
-            self._pace()
+            self.pacer.wait()
             self.calls += 1
             return self.client.request(path=path, method=method, body=body, query=query)
 
@@ -80,18 +74,10 @@ class NotionApi:
             )
         except GaveUp as exc:
             status = getattr(exc.last, "status", None)
-            what = f"{status} {_code(exc.last)}" if status else _transport_problem(exc.last)
+            what = f"{status} {_code(exc.last)}" if status else transport_problem(exc.last)
             raise NotionError(exc.crawl_line(f"Notion: {method} /v1/{path}", what), status) from None
         except (APIResponseError, HTTPResponseError) as exc:
             raise self._explain(method, path, exc.status, _code(exc), exc) from None
-
-    def _pace(self) -> None:
-        """At most `requests_per_second` on average: Notion's limit, kept before it has to say 429."""
-        if self.interval:
-            wait = self._last + self.interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
 
     def _explain(self, method: str, path: str, status: int | None, code: str, exc: Exception) -> NotionError:
         if status in (401, 403):
@@ -138,12 +124,3 @@ def _retry_after(exc: BaseException) -> float | None:
 def _code(exc: BaseException) -> str:
     code = getattr(exc, "code", "")
     return str(getattr(code, "value", code))  # an enum member or a plain string
-
-
-def _transport_problem(exc: Exception) -> str:
-    name = type(exc).__name__
-    if "Timeout" in name:
-        return "timed out"
-    if "Connect" in name:
-        return "could not connect"
-    return f"connection failed: {name}"

@@ -8,6 +8,14 @@ class DocauditError(Exception):
 MAX_MESSAGE = 300
 
 
+class ApiError(DocauditError):
+    """A service's answer that retrying will not fix; `status` is the HTTP status, when there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class InputError(DocauditError):
     """A file the user wrote (config, probes) is malformed; the message names file and line."""
 

@@ -67,6 +67,31 @@ def with_retries(
         raise
 
 
+class Pacer:
+    """At most `per_second` calls on average (0: no limit), kept client-side before a service has to say 429."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._last = 0.0
+
+    def wait(self) -> None:
+        if self.interval:
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+
+
+def transport_problem(exc: BaseException) -> str:
+    """A connection-level failure in a few words (httpx's and httplib2's exception names alike)."""
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "timed out"
+    if "Connect" in name:
+        return "could not connect"
+    return f"connection failed: {name}"
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """A Retry-After header in seconds (the HTTP-date form counts from now)."""
     if not value:
