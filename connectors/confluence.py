@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 from connectors import CrawlState
 from docaudit.banners import find_banners
@@ -25,7 +23,17 @@ from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
 
-from .confluence_api import ConfluenceApi, ConfluenceError, ConfluenceSettings
+from .confluence_api import (
+    ConfluenceApi,
+    ConfluenceError,
+    ConfluenceSettings,
+    Page,
+    page_from_v1,
+    page_from_v2,
+    results_of,
+    storage_of,
+    user_id,
+)
 from .confluence_storage import markdown, plain, to_text
 
 KIND = "confluence"
@@ -36,6 +44,7 @@ V2_IDS_PER_REQUEST = 250  # `GET /pages?id=...` takes up to 250 ids
 V1_IDS_PER_REQUEST = 100  # CQL `id in (...)`: a URL of a few KB
 USERS_PER_REQUEST = 100
 V1_EXPAND = "version,history,ancestors"
+LISTED = ("current", "archived")  # the statuses indexed
 # Bump when the text a page gives changes (a better storage reader): every page is then read again once.
 READER = 1
 MENTION = re.compile(r'ri:account-id="([^"]+)"')
@@ -54,26 +63,6 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
         yield from _Crawl(api, target, config, settings, state).run()
     finally:
         api.close()
-
-
-@dataclass
-class _Page:
-    """One page as both APIs describe it."""
-
-    id: str
-    title: str
-    status: str
-    parent: str
-    created: str | None
-    modified: str | None
-    number: int
-    owner: Any  # an account id (v2) or a user object (v1)
-    creator: Any
-    editor: Any
-    webui: str
-    body: str | None
-    labels: list[str] = field(default_factory=list)
-    space_key: str = ""
 
 
 class _Crawl:
@@ -105,7 +94,7 @@ class _Crawl:
 
     def run(self) -> Iterator[Doc | Skipped | Gone]:
         spaces = self._spaces()
-        listed: dict[str, _Page] = {}
+        listed: dict[str, Page] = {}
         for space in spaces:
             for page in self._listing(space):
                 page.space_key = space["key"]
@@ -150,7 +139,7 @@ class _Crawl:
                 self.flavour = "v2"
                 for space in self.api.cursor_walk("api/v2/spaces", params, first):
                     self.homepages.add(str(space.get("homepageId") or ""))
-                    found.append({"key": space.get("key", ""), "id": str(space["id"])})
+                    found.append({"key": space.get("key", ""), "id": str(space.get("id", ""))})
             else:
                 self.flavour = "v1"
         if self.flavour == "v1":
@@ -175,22 +164,21 @@ class _Crawl:
         self.keys = sorted(s["key"] for s in found)
         return found
 
-    def _listing(self, space: dict) -> Iterator[_Page]:
-        """Every current and archived page of a space, without bodies."""
+    def _listing(self, space: dict) -> Iterator[Page]:
+        """Every current and archived page of a space, without bodies (never a trashed page or a draft,
+        whatever the answer holds)."""
         if self.flavour == "v2":
             params = {"status": "current,archived", "limit": V2_PAGE_SIZE}
-            for raw in self.api.cursor_walk(f"api/v2/spaces/{space['id']}/pages", params):
-                yield _from_v2(raw)
+            pages = (page_from_v2(raw) for raw in self.api.cursor_walk(f"api/v2/spaces/{space['id']}/pages", params))
+            yield from (page for page in pages if page and page.status in LISTED)
             return
-        expand = V1_EXPAND
-        for status in ("current", "archived"):
-            params = {"spaceKey": space["key"], "type": "page", "status": status, "expand": expand}
+        for status in LISTED:
+            params = {"spaceKey": space["key"], "type": "page", "status": status, "expand": V1_EXPAND}
             try:
                 for raw in self.api.offset_walk("rest/api/content", {**params, "limit": V1_PAGE_SIZE}):
-                    page = _from_v1(raw)
-                    for ancestor in raw.get("ancestors") or []:
-                        self.titles.setdefault(str(ancestor.get("id")), (ancestor.get("title", ""), ""))
-                    yield page
+                    page = page_from_v1(raw)
+                    if page and page.status in LISTED:
+                        yield page
             except ConfluenceError as exc:
                 if status == "archived" and exc.status == 400:
                     return  # an older Data Center without archived pages
@@ -222,14 +210,14 @@ class _Crawl:
             pages = self.api.search_walk({"cql": cql, "expand": "body.storage", "limit": V1_PAGE_SIZE})
         out: dict[str, str] = {}
         for raw in pages:
-            body = _storage(raw)
+            body = storage_of(raw)
             if body is not None:
                 out.setdefault(str(raw.get("id")), body)
         return out
 
     # --- people ------------------------------------------------------------------------
 
-    def _resolve_users(self, pages: list[_Page]) -> None:
+    def _resolve_users(self, pages: list[Page]) -> None:
         """v2 names people by account id: look the new ones up in bulk through v1's users API."""
         refs = {ref for page in pages for ref in (page.owner, page.editor, page.creator) if isinstance(ref, str)}
         refs |= {found for page in pages for found in MENTION.findall(page.body or "")}
@@ -242,19 +230,19 @@ class _Crawl:
                 if exc.status not in (403, 404):
                     raise
                 found = {}  # the users API is closed to this account: keep the ids for `aliases`
-            for user in found.get("results") or []:
+            for user in results_of(found):
                 self.users[str(user.get("accountId"))] = user
             for account in batch:
                 self.users.setdefault(account, None)
 
-    def _owner(self, page: _Page) -> tuple[Owner | None, str]:
+    def _owner(self, page: Page) -> tuple[Owner | None, str]:
         """The page owner; an app account (a migration bot) is nobody: then the last human editor, the creator."""
         why: list[str] = []
         kept = ""
         seen: set[str] = set()
         for via, ref in (("owner", page.owner), ("last editor", page.editor), ("creator", page.creator)):
             user = self.users.get(ref) if isinstance(ref, str) else ref
-            ident = ref if isinstance(ref, str) else _user_id(ref or {})
+            ident = ref if isinstance(ref, str) else user_id(ref or {})
             if not ref or ident in seen:
                 continue
             seen.add(ident)
@@ -279,7 +267,7 @@ class _Crawl:
 
     # --- one page -----------------------------------------------------------------------
 
-    def _doc(self, page: _Page) -> Doc:
+    def _doc(self, page: Page) -> Doc:
         title = " ".join(page.title.split()) or "Untitled"
 
         def page_id(link_title: str, space_key: str) -> str:
@@ -325,13 +313,11 @@ class _Crawl:
             if target in self.titles:
                 title, parent = self.titles[target]
                 space_key = self.key_of.get(target, "")
-                target = self._path(
-                    _Page(target, title, "", parent, None, None, 0, "", "", "", "", None, [], space_key)
-                )
+                target = self._path(Page(target, title, "", parent, None, None, 0, "", "", "", "", None, [], space_key))
             return Marker(marker.kind, target, marker.source)
         return Marker(marker.kind, _unlinked(marker.value).lstrip("> "), marker.source)
 
-    def _path(self, page: _Page) -> str:
+    def _path(self, page: Page) -> str:
         """Space key / ancestors below the space's home page / title."""
         parts = [" ".join(page.title.split()) or "Untitled"]
         parent, seen = page.parent, {page.id}
@@ -342,58 +328,9 @@ class _Crawl:
         return "/".join([page.space_key, *reversed(parts)])
 
 
-def _from_v2(raw: dict) -> _Page:
-    version = raw.get("version") or {}
-    parent = raw.get("parentId") if raw.get("parentType", "page") == "page" else None
-    return _Page(
-        id=str(raw["id"]),
-        title=str(raw.get("title") or ""),
-        status=str(raw.get("status") or "current"),
-        parent=str(parent or ""),
-        created=raw.get("createdAt"),
-        modified=version.get("createdAt") or raw.get("createdAt"),
-        number=int(version.get("number") or 0),
-        owner=raw.get("ownerId") or "",
-        creator=raw.get("authorId") or "",
-        editor=version.get("authorId") or "",
-        webui=str((raw.get("_links") or {}).get("webui") or ""),
-        body=None,
-    )
-
-
-def _from_v1(raw: dict) -> _Page:
-    version = raw.get("version") or {}
-    history = raw.get("history") or {}
-    ancestors = raw.get("ancestors") or []
-    creator = history.get("createdBy") or {}
-    return _Page(
-        id=str(raw["id"]),
-        title=str(raw.get("title") or ""),
-        status=str(raw.get("status") or "current"),
-        parent=str(ancestors[-1].get("id")) if ancestors else "",
-        created=history.get("createdDate"),
-        modified=version.get("when") or history.get("createdDate"),
-        number=int(version.get("number") or 0),
-        owner=creator,
-        creator=creator,
-        editor=version.get("by") or {},
-        webui=str((raw.get("_links") or {}).get("webui") or ""),
-        body=None,
-    )
-
-
-def _storage(raw: dict) -> str | None:
-    value = ((raw.get("body") or {}).get("storage") or {}).get("value")
-    return value if isinstance(value, str) else None
-
-
-def _user_id(user: dict) -> str:
-    return str(user.get("accountId") or user.get("userKey") or user.get("username") or "")
-
-
-def _stamp(page: _Page) -> str:
+def _stamp(page: Page) -> str:
     """What the index compares: a new version, archiving, a new owner or a marker label re-reads the page."""
-    owner = page.owner if isinstance(page.owner, str) else _user_id(page.owner or {})
+    owner = page.owner if isinstance(page.owner, str) else user_id(page.owner or {})
     return f"v{page.number};{page.status};{owner};{','.join(page.labels)}"
 
 

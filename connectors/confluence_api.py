@@ -1,7 +1,7 @@
-"""Confluence's HTTP side: Cloud's REST v2 (`/api/v2`) and the v1 REST API (`/rest/api`, the one
-Data Center has), over httpx, paced and retried by docaudit's one policy (429 with Retry-After,
-5xx, timeouts). Errors come out as one line naming the setting or variable to fix; the token
-never appears in one.
+"""Confluence's HTTP side and its page records: Cloud's REST v2 (`/api/v2`) and the v1 REST API
+(`/rest/api`, the one Data Center has), over httpx, paced and retried by docaudit's one policy (429
+with Retry-After, 5xx, timeouts). Errors come out as one line naming the setting or variable to fix;
+the token never appears in one. Payloads are read defensively: a field of the wrong type is absent.
 
 httpx rather than atlassian-python-api: that client is built around v1, retries on its own terms
 and would add requests and oauthlib for what is a handful of GETs here.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -37,6 +38,106 @@ class ConfluenceSettings:
     max_retries: int = 5  # per request, for 429, 5xx and timeouts
     retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
     timeout_seconds: float = 30.0
+
+
+@dataclass
+class Page:
+    """One page as both APIs describe it; `body` is filled in when it is fetched."""
+
+    id: str
+    title: str
+    status: str
+    parent: str
+    created: str | None
+    modified: str | None
+    number: int
+    owner: Any  # an account id (v2) or a user object (v1)
+    creator: Any
+    editor: Any
+    webui: str
+    body: str | None
+    labels: list[str] = field(default_factory=list)
+    space_key: str = ""
+
+
+def page_from_v2(raw: Any) -> Page | None:
+    """A v2 page; None for an entry with no id."""
+    raw = _dict(raw)
+    version = _dict(raw.get("version"))
+    parent = raw.get("parentId") if raw.get("parentType", "page") == "page" else None
+    if not _text(raw.get("id")):
+        return None
+    return Page(
+        id=_text(raw.get("id")),
+        title=_text(raw.get("title")),
+        status=_text(raw.get("status")) or "current",
+        parent=_text(parent),
+        created=_text(raw.get("createdAt")) or None,
+        modified=_text(version.get("createdAt")) or _text(raw.get("createdAt")) or None,
+        number=_int(version.get("number")),
+        owner=_text(raw.get("ownerId")),
+        creator=_text(raw.get("authorId")),
+        editor=_text(version.get("authorId")),
+        webui=_text(_dict(raw.get("_links")).get("webui")),
+        body=None,
+    )
+
+
+def page_from_v1(raw: Any) -> Page | None:
+    """A v1 content entry; None for one with no id."""
+    raw = _dict(raw)
+    version, history = _dict(raw.get("version")), _dict(raw.get("history"))
+    ancestors = (
+        [a for a in raw.get("ancestors") or [] if isinstance(a, dict)] if isinstance(raw.get("ancestors"), list) else []
+    )
+    if not _text(raw.get("id")):
+        return None
+    creator = _dict(history.get("createdBy"))
+    return Page(
+        id=_text(raw.get("id")),
+        title=_text(raw.get("title")),
+        status=_text(raw.get("status")) or "current",
+        parent=_text(ancestors[-1].get("id")) if ancestors else "",
+        created=_text(history.get("createdDate")) or None,
+        modified=_text(version.get("when")) or _text(history.get("createdDate")) or None,
+        number=_int(version.get("number")),
+        owner=creator,
+        creator=creator,
+        editor=_dict(version.get("by")),
+        webui=_text(_dict(raw.get("_links")).get("webui")),
+        body=None,
+    )
+
+
+def storage_of(raw: Any) -> str | None:
+    value = _dict(_dict(_dict(raw).get("body")).get("storage")).get("value")
+    return value if isinstance(value, str) else None
+
+
+def user_id(user: dict) -> str:
+    return _text(user.get("accountId") or user.get("userKey") or user.get("username"))
+
+
+def results_of(answer: dict) -> list[dict]:
+    """A list answer's entries; anything that is not an object is not an entry."""
+    results = answer.get("results")
+    return [entry for entry in results if isinstance(entry, dict)] if isinstance(results, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    """A string or number field as text; anything else (a list, an object, null) as absent."""
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 class ConfluenceError(ApiError):
@@ -116,8 +217,10 @@ class ConfluenceApi:
             body = response.json()
         except ValueError:
             raise ConfluenceError(f"Confluence: GET {shown}: the answer is not JSON (is base_url right?)") from None
-        if not self.web_base and isinstance(body, dict):
-            self.web_base = str((body.get("_links") or {}).get("base") or "").rstrip("/")
+        if not isinstance(body, dict):
+            raise ConfluenceError(f"Confluence: GET {shown}: the answer is not a JSON object (is base_url right?)")
+        if not self.web_base:
+            self.web_base = _text(_dict(body.get("_links")).get("base")).rstrip("/")
         return body
 
     def cursor_walk(self, path: str, params: dict, first: dict | None = None) -> Iterator[dict]:
@@ -126,8 +229,8 @@ class ConfluenceApi:
         page = first if first is not None else self.get(path, params) or {}
         followed: set[str] = set()
         while True:
-            yield from page.get("results") or []
-            following = _under_base((page.get("_links") or {}).get("next") or self.next_link)
+            yield from results_of(page)
+            following = _under_base(_dict(page.get("_links")).get("next") or self.next_link)
             if not following or following in followed:
                 return
             followed.add(following)
@@ -138,8 +241,8 @@ class ConfluenceApi:
         page = self.get("rest/api/content/search", params) or {}
         followed: set[str] = set()
         while True:
-            yield from page.get("results") or []
-            following = _under_base((page.get("_links") or {}).get("next") or "")
+            yield from results_of(page)
+            following = _under_base(_dict(page.get("_links")).get("next") or "")
             if not following or following in followed:
                 return
             followed.add(following)
@@ -150,9 +253,9 @@ class ConfluenceApi:
         start = 0
         while True:
             page = self.get(path, {**params, "start": start}) or {}
-            results = page.get("results") or []
-            yield from results
-            if not (page.get("_links") or {}).get("next") or not results:
+            results = page.get("results") if isinstance(page.get("results"), list) else []
+            yield from (entry for entry in results if isinstance(entry, dict))
+            if not _dict(page.get("_links")).get("next") or not results:
                 return
             start += len(results)
 

@@ -16,7 +16,7 @@ from docaudit.audit import crawl as index_crawl
 from docaudit.cli import cli
 from docaudit.config import Config, load_config
 from docaudit.errors import DocauditError, InputError
-from docaudit.records import Doc, Gone
+from docaudit.records import Doc, Gone, Skipped
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "fixtures" / "confluence" / "site.yaml"
@@ -364,3 +364,24 @@ def test_a_missing_space_among_several_is_named(cloud):
         list(confluence.crawl("OPS,NOPE", settings_for(cloud), CrawlState()))
     with pytest.raises(DocauditError, match=r"is not a space key \(e.g. ENG; ENG,OPS for two; \* for all\)"):
         list(confluence.crawl("OPS, ", settings_for(cloud), CrawlState()))
+
+
+def test_junk_in_an_answer_is_left_out_and_the_rest_is_read(cloud):
+    """Entries that are not objects, have no id, or carry fields of the wrong type cost only themselves."""
+    original = cloud._v2
+
+    def with_junk(rest, query):
+        reply = original(rest, query)
+        if rest.startswith("/spaces/") and isinstance(reply.body, dict):
+            reply.body["results"] += [
+                "not an object",
+                {"title": "no id"},
+                {"id": "77", "status": "trashed", "title": "trashed, whatever the filter"},
+                {"id": "78", "status": "current", "title": ["a", "list"], "version": {"number": "x"}},
+            ]
+        return reply
+
+    cloud._v2 = with_junk
+    docs, others, _ = run(settings_for(cloud))
+    assert set(docs) == VISIBLE
+    assert others == [Skipped("confluence", "OPS", "78", "no storage body in the API's answer")]

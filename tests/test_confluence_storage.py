@@ -248,3 +248,46 @@ def test_a_page_reads_as_markdown_like_text():
     # Markdown a page writes itself is its text: neither plain() nor markdown() rewrites it.
     literal = to_text("<p>See [the spec](https://example.com/spec) \ue000[x](y)\ue001</p>")
     assert plain(literal) == markdown(literal) == "See [the spec](https://example.com/spec) [x](y)\n"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+page_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        key: json_values
+        for key in (
+            "id",
+            "title",
+            "status",
+            "parentId",
+            "parentType",
+            "createdAt",
+            "ownerId",
+            "authorId",
+            "version",
+            "history",
+            "ancestors",
+            "_links",
+            "body",
+        )
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(json_values, page_fields))
+def test_any_page_payload_reads_as_a_page_or_nothing(raw):
+    """Whatever a listing entry holds, reading it never raises: wrong types are absent, no id is no page."""
+    from connectors.confluence_api import page_from_v1, page_from_v2, storage_of
+
+    for read in (page_from_v2, page_from_v1):
+        page = read(raw)
+        has_id = isinstance(raw, dict) and isinstance(raw.get("id"), (str, int)) and not isinstance(raw.get("id"), bool)
+        assert (page is not None) == (has_id and str(raw["id"]) != "")
+        if page:
+            assert page.id == str(raw["id"]) and isinstance(page.number, int) and isinstance(page.title, str)
+    assert storage_of(raw) is None or isinstance(storage_of(raw), str)
