@@ -30,6 +30,12 @@ demo: $(STAMP)
 	$(BIN)/docaudit audit $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --report report.json || [ $$? -eq 1 ]
 	@echo "Wrote report.json"
 	$(BIN)/docaudit report $(DEMO) $(DEMO_PROBES) --now 2026-11-20 -o report.html
+	@mkdir -p digests
+	$(BIN)/docaudit digest $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --out digests --send slack --dry-run \
+		> digests/slack-dry-run.json
+	@echo "Wrote digests/slack-dry-run.json: the Slack messages --send slack would post."
+	@$(BIN)/python -c "import json; m = json.load(open('digests/slack-dry-run.json'))['slack']; \
+		print(json.dumps(m[0], indent=1) if m else 'None: every owner was already told (a second make demo).')"
 	$(BIN)/docaudit digest $(DEMO) $(DEMO_PROBES) --now 2026-11-20 --out digests
 
 test: $(STAMP)

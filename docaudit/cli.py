@@ -475,27 +475,56 @@ def ack(doc: str, rule: str, until_text: str, reason: str, acks_path: str) -> No
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default="digests", show_default=True, help="Where digests go."
 )
-@click.option("--send", is_flag=True, help="Send what is queued in OUT/outbox by SMTP ([smtp] in config).")
+@click.option(
+    "--send",
+    "send",
+    multiple=True,
+    is_flag=False,
+    flag_value="email",
+    metavar="SERVICE",
+    help="Send the queued digests: email (the default; [smtp]), slack ([slack]), teams ([teams]); "
+    "repeat or comma-separate for several.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the Slack or Teams messages --send would queue; send nothing.")
 @expected_errors
 @probe_options
 @index_options
-def digest(out_dir: str, send: bool, probes: Any, top_k: int | None, acks: Any, now: datetime, config: Config) -> None:
+def digest(
+    out_dir: str,
+    send: tuple[str, ...],
+    dry_run: bool,
+    probes: Any,
+    top_k: int | None,
+    acks: Any,
+    now: datetime,
+    config: Config,
+) -> None:
     """One digest per owner (.md, .html, .eml) with only what is new or changed since their last one."""
-    from . import mail
+    from . import chat, mail
     from .audit import audit as run_audit
 
+    services = chat.services(send)
+    if not dry_run:
+        chat.check_ready(services, config)  # a missing token or host fails now, not after the audit
     result = run_audit(_index(config), config, now, probes, top_k, acks)
     folder = Path(out_dir)
-    run = mail.prepare_digests(result.findings, config, folder, now)
+    if dry_run:
+        click.echo(chat.preview(result.findings, config, folder, now, services))
+        return
+    run = mail.prepare_digests(result.findings, config, folder, now, chat.chat_services(services))
     for warning in run.warnings():
         click.echo(f"warning: {_printable(warning)}", err=True)
     for line in run.lines():
         click.echo(_printable(line))
-    if send:
-        sent, queued, problem = mail.send_outbox(folder, config.smtp)
-        click.echo(f"Sent {sent} digests" + (f"; {queued} stay queued in {folder / 'outbox'}" if queued else ""))
-        if problem:
-            _fail(f"sending failed: {problem}; the digests stay in {folder / 'outbox'} and go out on the next --send")
+    delivered = chat.deliver(folder, services, config)
+    for line in delivered.lines:
+        click.echo(_printable(line))
+    for line in delivered.failures:
+        click.echo(f"docaudit: {_printable(line)}", err=True)
+    if delivered.problem:
+        _fail(delivered.problem)
+    if delivered.failures:
+        sys.exit(1)
 
 
 @cli.command()

@@ -14,6 +14,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import InputError
+from .sections import (
+    DriveSettings,
+    MarkerSettings,
+    NotionSettings,
+    RetrievalSettings,
+    SlackSettings,
+    SmtpSettings,
+    TeamsSettings,
+    VersionSettings,
+)
 
 DEFAULT_SERIES = (
     "**/postmortems/**",
@@ -32,125 +42,6 @@ DEFAULT_SERIES = (
 )
 
 
-@dataclass
-class NotionSettings:
-    """`[notion]`: where the API is and how hard to lean on it. The token itself lives in `token_env`."""
-
-    token_env: str = "NOTION_TOKEN"
-    base_url: str = ""  # default: $NOTION_BASE_URL, else https://api.notion.com
-    api_version: str = "2025-09-03"  # or 2022-06-28 (databases instead of data sources)
-    owner_property: str = "Owner"  # a people property naming the owner; else the page's creator
-    requests_per_second: float = 3.0  # Notion's documented average limit
-    max_retries: int = 5  # per request, for 429, 5xx, 529 and timeouts
-    retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
-    timeout_seconds: float = 30.0
-    max_depth: int = 12  # nested blocks below this are not fetched
-    edit_overlap_minutes: int = 2  # Notion rounds edit times to the minute: re-read pages this close to a crawl
-
-
-@dataclass
-class DriveSettings:
-    """`[gdrive]`: which credentials, which part of Drive, how to read it. No secret is a setting."""
-
-    # A service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS.
-    credentials: str = ""
-    subject: str = ""  # a user the service account acts for (domain-wide delegation)
-    api_endpoint: str = ""  # default: $GDRIVE_API_ENDPOINT, else Google's
-    folders: list[str] = field(default_factory=list)  # folder ids to crawl, recursively; empty: everything visible
-    drive_id: str = ""  # one shared drive only
-    shared_drives: bool = True  # with no drive_id or folders: include every shared drive the account can see
-    export_sheets: bool = False  # Sheets as CSV
-    max_export_bytes: int = 10_000_000  # Drive refuses to export more; uploads larger than this are skipped too
-    archive_folders: list[str] = field(default_factory=lambda: ["archive", "archived", "old", "deprecated", "obsolete"])
-    max_retries: int = 5
-    retry_wait_seconds: float = 1.0
-    timeout_seconds: float = 60.0
-
-
-@dataclass
-class SmtpSettings:
-    """`[smtp]`: where `docaudit digest --send` hands its mail. The password lives in `password_env`."""
-
-    host: str = ""
-    port: int = 587
-    starttls: bool = True
-    ca_file: str = ""  # a private CA to verify the server's certificate with; default: the system's
-    user: str = ""
-    password_env: str = "DOCAUDIT_SMTP_PASSWORD"
-    sender: str = "docaudit@localhost"
-    timeout_seconds: float = 30.0
-
-
-@dataclass
-class MarkerSettings:
-    """`[markers]`: a site's own status fields and values, mapped onto docaudit's markers.
-
-    Read from frontmatter, from an RFC-822-style header block at the top of a doc (`Status: Final`),
-    and from Notion select properties. Names and values compare case-insensitively.
-    """
-
-    status_field: str = "status"
-    deprecated_values: list[str] = field(
-        default_factory=lambda: [
-            "deprecated",
-            "superseded",
-            "withdrawn",
-            "rejected",
-            "obsolete",
-            "archived",
-            "retired",
-            "replaced",
-            "abandoned",
-        ]
-    )
-    # An explicit current status keeps a doc current whatever its age.
-    current_values: list[str] = field(
-        default_factory=lambda: ["final", "active", "accepted", "stable", "current", "approved", "living", "published"]
-    )
-    superseded_by_field: str = "superseded-by"  # also matched with _ for -, e.g. superseded_by
-    owner_field: str = "author"  # a header or frontmatter field naming the owner, after `owner`
-
-
-@dataclass
-class RetrievalSettings:
-    """`[retrieval]`: the retrieval under audit, when it is not docaudit's own index."""
-
-    # Retrievers to audit instead of docaudit's own index: "MODULE:NAME" or "path/to/file.py:NAME";
-    # "docaudit" names docaudit's own. With several, each finding says under which it holds.
-    retrievers: list[str] = field(default_factory=list)
-    collection: str = ""  # an existing Chroma collection another pipeline built, in the same Chroma
-    # The production embedding, for docaudit's index and the probes of `collection`: a sentence-transformers
-    # model (folder or cached name), or with base_url an OpenAI-compatible endpoint's `model`.
-    embedding: str = ""
-    base_url: str = ""  # e.g. https://api.openai.com/v1, http://tei:8080/v1; POST {base_url}/embeddings
-    model: str = ""  # the endpoint's embedding model
-    api_key_env: str = ""  # the environment variable holding the key; the key itself is never configured
-    api_key_header: str = "Authorization"  # "api-key" for Azure OpenAI; Authorization sends "Bearer <key>"
-    batch_size: int = 64
-    max_retries: int = 5
-    retry_wait_seconds: float = 1.0
-    timeout_seconds: float = 60.0
-    # docaudit's own retriever: dense vectors, BM25 over the same chunks, or both fused by reciprocal rank.
-    mode: str = "dense"
-    dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    reranker: str = ""  # a sentence-transformers CrossEncoder folder, reordering the first rerank_top_n
-    rerank_top_n: int = 20
-
-
-@dataclass
-class VersionSettings:
-    """`[versions]`: corrections to how docaudit reads a docs site's versions (see `docaudit versions`).
-
-    Each entry is a version label ("2.20") or a folder relative to the crawled folder ("content/docs").
-    """
-
-    current: str = ""  # the current version, whatever the site's files say
-    previews: list[str] = field(default_factory=list)  # unreleased: they supersede nothing
-    archived: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)  # folders that look like versions but are not
-
-
 API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
@@ -159,6 +50,8 @@ SECTIONS = {
     "notion": NotionSettings,
     "gdrive": DriveSettings,
     "smtp": SmtpSettings,
+    "slack": SlackSettings,
+    "teams": TeamsSettings,
     "markers": MarkerSettings,
     "retrieval": RetrievalSettings,
     "versions": VersionSettings,
@@ -230,6 +123,8 @@ class Config:
     report_url: str = ""  # where the team publishes the HTML report; digests link to it
     notion: NotionSettings = field(default_factory=NotionSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
     gdrive: DriveSettings = field(default_factory=DriveSettings)
     markers: MarkerSettings = field(default_factory=MarkerSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
+from . import chat
 from .config import Config, SmtpSettings
 from .digest import Digest, build, load_state, remember, save_state, subject, to_html, to_markdown
 from .errors import DocauditError
@@ -55,18 +57,39 @@ class DigestRun:
         return out
 
 
-def prepare_digests(findings: list[Finding], config: Config, folder: Path, now: datetime) -> DigestRun:
-    """This week's digests on disk and queued, the state updated; also the findings nobody owns."""
+def prepare_digests(
+    findings: list[Finding], config: Config, folder: Path, now: datetime, services: Sequence[str] = ()
+) -> DigestRun:
+    """This week's digests on disk and queued (by email, and for each chat service named), the state
+    updated; also the findings nobody owns."""
     identities = Identities(config)
     state = load_state(folder)
     digests, orphans = build(findings, identities, state, now)
     written, failed = write(digests, folder, now, config.smtp.sender, config.report_url)
+    for digest in digests:
+        if digest.items and digest.person.key not in failed:
+            for service in services:
+                chat.queue(
+                    folder, service, now, digest.file_stem, chat_message(service, digest, now, config.report_url)
+                )
     # A digest that could not be written is not remembered as told: it comes again next time.
     told = [d for d in digests if d.person.key not in failed]
     save_state(folder, remember(state, told, findings, identities))
     for digest in digests:
         digest.problem = failed.get(digest.person.key, "")
     return DigestRun(folder, digests, orphans, written)
+
+
+def preview(findings: list[Finding], config: Config, folder: Path, now: datetime, service: str) -> list[dict]:
+    """The messages a run would queue for a chat service, without writing or remembering anything."""
+    digests, _ = build(findings, Identities(config), load_state(folder), now)
+    return [chat_message(service, d, now, config.report_url) for d in digests if d.items]
+
+
+def chat_message(service: str, digest: Digest, now: datetime, report_url: str) -> dict:
+    from . import slack, teams
+
+    return (slack if service == "slack" else teams).message(digest, now, report_url)
 
 
 def _inside(folder: Path, name: str) -> Path:

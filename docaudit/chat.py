@@ -1,0 +1,223 @@
+"""Digests for chat services: a queue per service on disk, and what the Slack and Teams messages share.
+
+A digest's message is rendered when the digest is written and queued in `outbox-<service>/`; it moves
+to `sent-<service>/` only once the service accepted it, so a failed send loses nothing and a re-run
+sends only what did not go out (as the email outbox does). Untrusted text (titles, names, messages)
+only ever goes into the services' plain-text fields, so a title cannot mention `@channel`, add a
+link or change formatting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from .config import Config
+from .digest import Digest, Item, _message, subject
+from .errors import DocauditError
+from .records import safe_url
+from .retry import GaveUp, retry_after_seconds, transport_problem, with_retries
+
+SERVICES = ("slack", "teams")
+CHANNELS = ("email", *SERVICES)
+INTRO = (
+    "Retrieval returns these documents over current ones, or they need an owner's eye. "
+    "Each item says what to do; if the finding is wrong or intended, acknowledge it instead."
+)
+
+
+@dataclass
+class Sent:
+    """What one send run did: who got their message, who did not and why."""
+
+    service: str
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "who: why", one per message that stays queued
+    stopped: str = ""  # a problem that stopped the run (bad credentials): nothing after it was tried
+
+    def problems(self) -> list[str]:
+        out = [f"{self.service}: could not send to {line}" for line in self.failed]
+        return out + ([f"{self.service}: {self.stopped}"] if self.stopped else [])
+
+    def summary(self) -> str:
+        return f"{self.service.capitalize()}: sent {len(self.sent)} digests" + (
+            f"; {len(self.failed)} stay queued and go out on the next --send" if self.failed else ""
+        )
+
+
+def services(given: tuple[str, ...]) -> list[str]:
+    """`--send slack --send email,teams` as ["slack", "email", "teams"]; an unknown one is an error."""
+    named = [part.strip().lower() for value in given for part in value.split(",") if part.strip()]
+    unknown = [name for name in named if name not in CHANNELS]
+    if unknown:
+        raise DocauditError(f"--send {unknown[0]}: use email, slack or teams")
+    return list(dict.fromkeys(named))
+
+
+def chat_services(services: list[str]) -> list[str]:
+    return [s for s in services if s in SERVICES]
+
+
+@dataclass
+class Delivery:
+    lines: list[str] = field(default_factory=list)  # what went out, per service
+    failures: list[str] = field(default_factory=list)  # one line per message that stays queued
+    problem: str = ""  # email could not be sent at all (the server, the settings)
+
+
+def deliver(folder: Path, services: list[str], config: Config) -> Delivery:
+    """Send what is queued for each service named; a service's failures never stop the next one."""
+    from .mail import send_outbox
+
+    delivery = Delivery()
+    if "email" in services:
+        sent, waiting, problem = send_outbox(folder, config.smtp)
+        delivery.lines.append(
+            f"Sent {sent} digests" + (f"; {waiting} stay queued in {folder / 'outbox'}" if waiting else "")
+        )
+        if problem:
+            delivery.problem = (
+                f"sending failed: {problem}; the digests stay in {folder / 'outbox'} and go out on the next --send"
+            )
+    for service in chat_services(services):
+        outcome = send(folder, service, config)
+        delivery.lines.append(outcome.summary())
+        delivery.failures += outcome.problems()
+    return delivery
+
+
+def preview(findings: list, config: Config, folder: Path, now: datetime, services: list[str]) -> str:
+    """The messages --send would queue for each chat service named (Slack when none is), as JSON."""
+    from .mail import preview as messages
+
+    shown = {
+        service: messages(findings, config, folder, now, service) for service in chat_services(services) or ["slack"]
+    }
+    return json.dumps(shown, ensure_ascii=False, indent=1)
+
+
+def check_ready(services: list[str], config: Config) -> None:
+    """Credentials for every service named, before any audit work."""
+    if "slack" in services:
+        from .slack import token
+
+        token(config.slack)
+    if "teams" in services:
+        from .teams import webhook
+
+        webhook(config.teams)
+    if "email" in services and not config.smtp.host:
+        raise DocauditError("--send email: no SMTP host: set host under [smtp]")
+
+
+def send(folder: Path, service: str, config: Config) -> Sent:
+    from . import slack, teams
+
+    return slack.send(folder, config.slack) if service == "slack" else teams.send(folder, config.teams)
+
+
+def outbox(folder: Path, service: str) -> Path:
+    return folder / f"outbox-{service}"
+
+
+def queue(folder: Path, service: str, now: datetime, stem: str, message: dict) -> Path:
+    box = outbox(folder, service)
+    box.mkdir(parents=True, exist_ok=True)
+    path = box / f"{now.date().isoformat()}-{stem}.json"
+    path.write_text(json.dumps(message, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def queued(folder: Path, service: str) -> Iterator[tuple[Path, dict]]:
+    box = outbox(folder, service)
+    for path in sorted(box.glob("*.json")) if box.is_dir() else []:
+        try:
+            yield path, json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a file someone broke by hand stays where it is, for them to look at
+
+
+def done(folder: Path, service: str, path: Path) -> None:
+    sent = folder / f"sent-{service}"
+    sent.mkdir(exist_ok=True)
+    path.replace(sent / path.name)
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for a plain-text field: printable, at most `limit` characters."""
+    text = "".join(c if c.isprintable() or c == "\n" else " " for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def item_text(number: int, item: Item, digest: Digest) -> tuple[str, str]:
+    """An item's heading and body, as plain text."""
+    f = item.finding
+    body = (
+        f"{f.rule} ({f.severity.name}, {item.status}): {_message(f, digest.person)}\n"
+        f"Action: {item.action}\nOr acknowledge: {item.ack}"
+    )
+    return f"{number}. {item.title}", body
+
+
+def link(url: str) -> str:
+    """A URL a button may open: http(s) only, and short enough for the services' limits."""
+    url = safe_url(url)
+    return url if url.startswith(("http://", "https://")) and len(url) <= 2000 else ""
+
+
+def heading(digest: Digest, now: datetime) -> str:
+    return subject(digest, now)
+
+
+class GaveUpSending(Exception):
+    """A post that failed every retry; the message says how."""
+
+
+def post(client: httpx.Client, url: str, max_retries: int, first_wait: float, **body: object) -> httpx.Response:
+    """POST, retried on 429 (after Retry-After), 5xx, timeouts and dropped connections; any other
+    answer is returned for the caller to judge."""
+
+    def once() -> httpx.Response:
+        response = client.post(url, **body)  # type: ignore[arg-type]
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Retryable(response)
+        return response
+
+    try:
+        return with_retries(
+            once,
+            retryable=lambda exc: isinstance(exc, (_Retryable, httpx.TransportError)),
+            retry_after=lambda exc: (
+                retry_after_seconds(exc.response.headers.get("retry-after")) if isinstance(exc, _Retryable) else None
+            ),
+            max_retries=max_retries,
+            first_wait=first_wait,
+        )
+    except GaveUp as exc:
+        last = exc.last
+        what = f"HTTP {last.response.status_code}" if isinstance(last, _Retryable) else transport_problem(last)
+        raise GaveUpSending(f"failed after {exc.attempts} attempts ({what})") from None
+
+
+class _Retryable(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(str(response.status_code))
+        self.response = response
+
+
+def address(text: str) -> str:
+    """An email address, or "" for what only looks like one (a team such as `@acme/docs`)."""
+    return text if re.fullmatch(r"[^@\s<>]+@[^@\s<>/]+\.[^@\s<>/]+", text or "") else ""
+
+
+def who(payload: dict) -> str:
+    """The recipient of a queued message, for lines on the terminal."""
+    to = payload.get("to") or {}
+    name, email = str(to.get("name") or ""), address(str(to.get("email") or ""))
+    return f"{name} <{email}>" if name and email else name or email or str(to.get("key") or "someone")
