@@ -30,7 +30,8 @@ CARD = "application/vnd.microsoft.card.adaptive"
 def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
     person = digest.person
     email = address(person.email)
-    name = re.sub(r"[^\w .'-]", "", person.name or person.key.split("@")[0])[:80].strip() or "owner"
+    # The mention's name sits in Markdown: letters, digits, spaces, dots, apostrophes and hyphens only.
+    name = re.sub(r"[^\w .'-]|_", "", person.name or person.key.split("@")[0])[:80].strip() or "owner"
     greeting: dict = (
         {"type": "TextBlock", "text": f"Hello <at>{name}</at>,", "wrap": True}
         if email

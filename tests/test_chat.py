@@ -243,3 +243,17 @@ def test_cli_sends_by_slack_and_exits_1_when_an_owner_could_not_be_reached(sampl
     assert "docaudit: slack: could not send to SRE Team <sre@example.com>: For SRE Team: Slack has no user with" in (
         result.stderr
     )
+
+
+def test_a_mentioned_name_cannot_format_or_mention_in_teams(tmp_path):
+    from docaudit import digest, teams
+    from docaudit.identity import Identities
+
+    owner = Owner("_Boss_ <at>CEO</at> [x](https://evil.example)", "boss@example.com")
+    built, _ = digest.build(
+        [Finding("stale-surfaces", Severity.warning, doc("A", owner), "old")], Identities(Config()), {}, NOW
+    )
+    card = teams.message(built[0], NOW)["attachments"][0]["content"]
+    [mention] = card["msteams"]["entities"]
+    assert mention["mentioned"] == {"id": "boss@example.com", "name": "Boss atCEOat xhttpsevil.example"}
+    assert card["body"][1]["text"] == "Hello <at>Boss atCEOat xhttpsevil.example</at>,"
