@@ -199,8 +199,17 @@ def test_empty_index_unknown_source_and_bad_now_exit_2(runner, tmp_path):
 
 
 def test_usage_errors_exit_2(runner):
-    assert runner.invoke(cli, ["audit", "--top-k", "0"]).exit_code == 2
-    assert runner.invoke(cli, ["audit", "--fail-on", "fatal"]).exit_code == 2
+    """The option exists and refuses the value: a deleted option would also exit 2, with another message."""
+    top_k = runner.invoke(cli, ["audit", "--top-k", "0"])
+    assert (top_k.exit_code, top_k.stderr.splitlines()[-1]) == (
+        2,
+        "Error: Invalid value for '--top-k': 0 is not in the range 1<=x<=100.",
+    )
+    fail_on = runner.invoke(cli, ["audit", "--fail-on", "fatal"])
+    assert (fail_on.exit_code, fail_on.stderr.splitlines()[-1]) == (
+        2,
+        "Error: Invalid value for '--fail-on': 'fatal' is not one of 'note', 'warning', 'error', 'never'.",
+    )
 
 
 def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, crawled, tmp_path):

@@ -209,7 +209,9 @@ def test_retries_rate_limits_server_errors_and_timeouts(server, waits):
     )  # a timeout: no answer within the 2 s below
     docs, _, _ = run(settings_for(server, timeout_seconds=2.0))  # wide: a loaded machine answers slowly
     assert set(docs) == TITLES
+    assert [f.times for f in server.faults] == [0] * len(server.faults)  # every injected fault fired
     assert 1.0 in waits  # the Retry-After second was the wait chosen, not a backoff guess
+    assert len(waits) >= len(server.faults)  # each fault cost one retry (a slow answer may add one)
 
 
 def test_gives_up_in_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):

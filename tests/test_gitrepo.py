@@ -363,7 +363,8 @@ def test_year_folders_and_numbered_chapters_are_not_versions(tmp_path):
         tmp_path, {"blog/2020/launch.md": "# Launch\n", "blog/2021/launch.md": "# Launch\n", "book/3/intro.md": "# I\n"}
     )
     docs, _, _, _ = crawl(tmp_path)
-    assert all(d.release is None for d in docs.values())
+    assert sorted(docs) == ["blog/2020/launch.md", "blog/2021/launch.md", "book/3/intro.md"]  # all were read
+    assert [d.release for d in docs.values()] == [None, None, None]
 
 
 def test_a_guessed_current_version_is_not_declared(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -34,7 +33,9 @@ def hostile_result() -> AuditResult:
         "git", "s", "g.md", HOSTILE_TITLE, "", path="docs/`g`|\x1b.md", owner=Owner("Eve\n@admins", "eve@example.com")
     )
     finding = Finding("stale-surfaces", Severity.warning, doc, f"'{doc.title}' is old", {"probes": []})
-    return AuditResult([finding], {doc.key: doc}, {}, [], [])
+    from docaudit.currency import Currency
+
+    return AuditResult([finding], {doc.key: doc}, {doc.key: Currency("stale", ["edited long ago"])}, [], [])
 
 
 def test_every_output_format_stays_well_formed_and_inert():
@@ -204,15 +205,29 @@ def test_any_markdown_or_rst_body_becomes_a_doc(tmp_path, body):
     docs, skipped, _, _ = crawl(tmp_path / "docs")
     assert set(docs) | set(skipped) == {f"page{s}" for s in (".md", ".rst", ".txt", ".html")}
     for doc in docs.values():
-        assert "\n" not in doc.title
-    assert gitrepo.KIND == "git"
+        assert "\n" not in doc.title and doc.title.strip()  # one line, never empty (the file name at worst)
+        assert doc.source == gitrepo.KIND
 
 
-def test_report_files_from_the_cli_are_valid_for_hostile_docs(tmp_path):
-    result = hostile_result()
-    out = Path(tmp_path / "r.xml")
-    out.write_text(junit.render(result, NOW))
-    ET.parse(out)
+def test_report_files_as_the_cli_writes_them_are_valid_for_hostile_docs(tmp_path):
+    """`--report r.xml --report r.sarif ...` goes through emit() and the format the suffix names."""
+    from html.parser import HTMLParser
+
+    from docaudit.reports import emit, format_for_file
+
+    paths = [tmp_path / f"r{suffix}" for suffix in (".xml", ".sarif", ".json", ".html", ".md", ".txt")]
+    emit(hostile_result(), NOW, "table", "error", reports=tuple((str(p), format_for_file(str(p))) for p in paths))
+    xml, sarif_file, json_file, html_file, md_file, txt_file = paths
+    case = ET.parse(xml).getroot().find(".//testcase")
+    assert case is not None and case.get("name") == "docs/`g`|\ufffd.md"  # the escape character replaced
+    assert "RED" in ET.tostring(case, encoding="unicode")
+    runs = json.loads(sarif_file.read_text())["runs"]
+    assert "RED" in runs[0]["results"][0]["message"]["text"]
+    assert json.loads(json_file.read_text())["findings"][0]["doc"]["title"] == HOSTILE_TITLE  # data, kept exactly
+    page = html_file.read_text()
+    HTMLParser().feed(page)
+    assert 'href="javascript' not in page and "</a> |" not in page  # the title's markup is text, not tags
+    assert "](javascript" not in md_file.read_text() and "\x1b" not in txt_file.read_text()
 
 
 _json = st.recursive(

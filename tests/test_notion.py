@@ -223,7 +223,9 @@ def test_retries_faults_and_honours_retry_after(server, waits):
     assert docs["Team offsite 2023 logistics"].owner is None
     assert docs["Incident response"].owner.label() == "Priya Raman <priya@example.com>"
     # After the 429 the client waited the second Retry-After asked for before asking again.
+    assert [f.times for f in server.faults] == [0] * len(server.faults)  # every injected fault fired
     assert 1.0 in waits  # the Retry-After second was the wait chosen, not a backoff guess
+    assert len(waits) >= len(server.faults)  # each fault cost one retry (a slow answer may add one)
 
 
 def test_gives_up_with_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
