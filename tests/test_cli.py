@@ -287,3 +287,76 @@ def test_the_readme_cli_reference_is_what_the_commands_print():
     readme = (ROOT / "README.md").read_text()
     start, end = readme.index(clidoc.START), readme.index(clidoc.END) + len(clidoc.END)
     assert readme[start:end] == clidoc.reference(), "run `python -m docaudit.clidoc` and commit README.md"
+
+
+def _audit_json(runner, index: str, *args: str) -> dict:
+    result = runner.invoke(
+        cli, ["audit", "--config", CONFIG, "--index", index, "--now", "2026-11-20", "--format", "json", *args]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout) if result.stdout else {}
+
+
+def test_each_probe_option_changes_what_is_asked(runner, crawled, tmp_path):
+    """--probes-per-doc, --sample, --probes-from, --output and --acks, each shown by its effect."""
+    index, _ = crawled
+    generated = _audit_json(runner, index)["summary"]
+    titles_only = _audit_json(runner, index, "--probes-per-doc", "0")["summary"]
+    assert titles_only["probes"] <= titles_only["docs"] < generated["probes"]  # at most one per doc: its title
+    sampled = _audit_json(runner, index, "--sample", "2")["summary"]
+    assert 2 <= sampled["probes"] < titles_only["probes"]
+    (tmp_path / "asked.csv").write_text("question\nHow long do refunds take for annual plans?\n")
+    written = _audit_json(runner, index, "--probes", PROBES)["summary"]["probes"]
+    logged = _audit_json(runner, index, "--probes", PROBES, "--probes-from", str(tmp_path / "asked.csv"))
+    assert logged["summary"]["probes"] == written + 1  # the logged question is asked too
+
+    out = runner.invoke(
+        cli,
+        [
+            "audit",
+            "--config",
+            CONFIG,
+            "--index",
+            index,
+            "--now",
+            "2026-11-20",
+            "--probes",
+            PROBES,
+            "--format",
+            "json",
+            "--output",
+            str(tmp_path / "r.json"),
+        ],
+    )
+    assert out.exit_code == 1 and out.stdout == ""  # the report went to the file
+    findings = json.loads((tmp_path / "r.json").read_text())["findings"]
+    first = findings[0]
+    acks = tmp_path / "team-acks.yaml"
+    added = runner.invoke(
+        cli,
+        [
+            "ack",
+            first["doc"]["path"],
+            "--rule",
+            first["rule"],
+            "--until",
+            "2027-01-31",
+            "--reason",
+            "known",
+            "--acks",
+            str(acks),
+        ],
+    )
+    assert added.exit_code == 0 and acks.is_file()
+    acked = _audit_json(runner, index, "--probes", PROBES, "--acks", str(acks))
+    assert len(acked["findings"]) == len(findings) - 1
+    assert [(a["rule"], a["doc"]["path"]) for a in acked["acknowledged"]] == [(first["rule"], first["doc"]["path"])]
+
+
+def test_crawl_space_files_the_docs_under_that_name(runner, sample_repo, tmp_path):
+    index = str(tmp_path / "idx")
+    crawled = runner.invoke(cli, ["crawl", str(sample_repo), "--index", index, "--space", "handbook", "-q"])
+    assert crawled.exit_code == 0, crawled.output
+    listed = json.loads(runner.invoke(cli, ["docs", "--index", index, "--format", "json"]).stdout)
+    assert listed and {d["space"] for d in listed} == {"handbook"}
+    assert all(d["key"].startswith("git:handbook:") for d in listed)
