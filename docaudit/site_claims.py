@@ -115,17 +115,19 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
     claims.labels = {release_key(f.label) for fs in tree.tracks.values() for f in fs} - {()}
     inside = tuple(v + "/" for v in version_folders)
     for rel in files:
-        if rel.startswith(inside):
-            continue
         name = basename(rel)
-        if site_configs.is_config(rel):
+        # Inside a version folder, copies of the site's config speak for an old build; Antora's descriptor
+        # is the one file there that speaks for that version itself (its `version`, its `prerelease`).
+        if rel.startswith(inside) and name != "antora.yml":
+            continue
+        if name == "antora.yml":  # before the generic config reading, which would take it as any YAML
+            site_configs.antora(root, rel, claims)
+        elif site_configs.is_config(rel):
             site_configs.config_file(root, rel, claims)
         elif name == "versions.json":
             site_configs.mike(root, rel, claims, defaults)
         elif name == "conf.py":
             site_configs.sphinx(root, rel, claims)
-        elif name == "antora.yml":
-            site_configs.antora(root, rel, claims)
         if name in site_configs.REDIRECT_FILES:
             site_configs.redirects(root, rel, claims)
     listed = set(files)

@@ -421,6 +421,7 @@ def test_any_config_text_gives_a_reading_never_an_error(tmp_path_factory, texts)
         ({"index.html": "<script>window.location.href = 'stable/'</script>", "stable": "2.0"}, "2.0"),
         ({"hugo.yaml": "params:\n  versions:\n    - {version: v2.2, draft: true}\n    - {version: v2.1, latest: true}\n"}, "2.1"),
         ({"_config.yml": "title: Site\nversion: 2.0\n"}, "2.0"),
+        ({"2.2/antora.yml": "name: guide\nversion: '2.2'\nprerelease: true\n"}, "2.1"),
         ({"versions.json": '[{"version": "2.2", "aliases": ["dev"]}, {"version": "2.1", "aliases": ["v2"]}, '
                            '{"version": "2.0", "aliases": []}]', "mkdocs.yml": "extra:\n  version:\n    default: v2\n"}, "2.1"),
     ],
