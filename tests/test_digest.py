@@ -335,3 +335,25 @@ def test_one_bad_owner_or_refused_recipient_never_stops_the_others(tmp_path):
     assert sorted(to[0] for to, _ in inbox.messages) == ["aaron@example.com", "zoe@example.com"]
     left = [p.name for p in (folder / "outbox").iterdir()]
     assert len(left) == 1 and left[0].startswith(f"{NOW.date().isoformat()}-refused@example.com")  # retried next time
+
+
+def test_a_digest_that_cannot_be_written_is_a_warning_and_comes_again(tmp_path):
+    """One owner's files cannot be written (a folder squats on the name): the others are, and that one
+    is not remembered as told, so the next run writes it."""
+    priya = Owner("Priya Raman", "priya@example.com")
+    marco = Owner("Marco Rossi", "marco@example.com")
+    findings = [
+        Finding("stale-surfaces", Severity.warning, doc("git", "A", priya), "old"),
+        Finding("stale-surfaces", Severity.warning, doc("git", "B", marco), "old"),
+    ]
+    stem = digest.safe_file_stem("priya@example.com")
+    (tmp_path / f"{stem}.md").mkdir(parents=True)  # where Priya's Markdown digest would go
+    run = mail.prepare_digests(findings, Config(), tmp_path, NOW)
+    assert [w.split(" (")[0] for w in run.warnings()] == [
+        "the digest for Priya Raman <priya@example.com> could not be written"
+    ]
+    assert run.warnings()[0].endswith("; it comes again next time")
+    assert [p.name for p in run.written] == [f"{digest.safe_file_stem('marco@example.com')}.md"]
+    (tmp_path / f"{stem}.md").rmdir()
+    again = mail.prepare_digests(findings, Config(), tmp_path, NOW)
+    assert (again.warnings(), [p.name for p in again.written]) == ([], [f"{stem}.md"])
