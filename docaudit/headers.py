@@ -36,7 +36,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def read_header(body: str) -> dict[str, str]:
-    """The header block at the very top of a doc, keys lower-cased; {} when there is none.
+    """The header block at the very top of a doc (or a reST field list right under the document's
+    title, where docinfo goes), keys lower-cased; {} when there is none.
 
     Continuation lines are indented. The block ends at the first blank line. It counts only with at
     least two fields, one of them a known key. `_id` holds the first field's value when it is a
@@ -45,7 +46,8 @@ def read_header(body: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     order: list[str] = []
     last = ""
-    for number, line in enumerate(body.lstrip("\ufeff").splitlines()):
+    lines = body.lstrip("\ufeff").splitlines()
+    for number, line in enumerate(lines[_after_rest_title(lines) :]):
         if number >= MAX_HEADER_LINES or not line.strip():
             break
         match = _FIELD.match(line) or _REST_FIELD.match(line)
@@ -63,6 +65,24 @@ def read_header(body: str) -> dict[str, str]:
     if re.fullmatch(r"\d{1,8}", first):
         fields["_id"] = first
     return fields
+
+
+def _after_rest_title(lines: list[str]) -> int:
+    """Where a reST docinfo field list starts: after the document's title (over- and underlined, or
+    underlined) and blank lines, when a `:field:` line follows; else 0, the very top."""
+
+    def adornment(line: str) -> bool:
+        return len(line) >= 3 and len(set(line)) == 1 and not line[0].isalnum() and not line[0].isspace()
+
+    if len(lines) >= 3 and adornment(lines[0]) and lines[2] == lines[0] and lines[1].strip():
+        start = 3
+    elif len(lines) >= 2 and lines[0].strip() and adornment(lines[1]):
+        start = 2
+    else:
+        return 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    return start if start < len(lines) and _REST_FIELD.match(lines[start]) else 0
 
 
 def status_markers(fields: Mapping[str, object], source: str, settings: MarkerSettings) -> list[Marker]:

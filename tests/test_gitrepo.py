@@ -420,3 +420,23 @@ def test_author_names_and_subjects_with_any_byte_git_allows_never_break_the_craw
     assert docs["a.md"].owner.name == "Odd\x1e Na\x1fme\tX"
     assert docs["a.md"].last_modified == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert docs["b.md"].owner.name == "Ann Author"
+
+
+def test_rest_field_lists_and_a_sites_own_status_field_become_markers(tmp_path):
+    """`:Status: Withdrawn` in a reST field list, and a site's own field and values through [markers]."""
+    commit(
+        tmp_path,
+        {
+            "rfc/old.rst": "=====\nOld\n=====\n\n:Status: Withdrawn\n:Author: Ann <ann@example.com>\n\nText.\n",
+            "rfc/ours.md": "---\nlifecycle: retired\n---\n# Ours\n\nText.\n",
+            "rfc/kept.md": "---\nlifecycle: living\n---\n# Kept\n\nText.\n",
+        },
+    )
+    docs, _, _, _ = crawl(tmp_path)
+    assert ("deprecated", "Withdrawn") in [(m.kind, m.value) for m in docs["rfc/old.rst"].markers]
+    assert not any(m.kind == "deprecated" for m in docs["rfc/ours.md"].markers)  # `lifecycle` means nothing yet
+    config = Config()
+    config.markers.status_field = "lifecycle"
+    docs, _, _, _ = crawl(tmp_path, config)
+    assert ("deprecated", "retired") in [(m.kind, m.value) for m in docs["rfc/ours.md"].markers]
+    assert ("current", "living") in [(m.kind, m.value) for m in docs["rfc/kept.md"].markers]
