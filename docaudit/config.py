@@ -85,10 +85,10 @@ class Config:
     # show as aging in `docaudit docs` but raise no stale-surfaces finding.
     max_age_days: int | None = None
     age_policy: dict[str, int] = field(default_factory=dict)  # path prefix -> max age in days
-    topic_similarity: float = 0.6
+    topic_similarity: float = 0.6  # doc-vector cosine at or above which two versioned docs share a topic
     nli_model: str = ""  # a sentence-transformers CrossEncoder folder with a 'contradiction' label; off when empty
     nli_threshold: float = 0.8  # NLI probability at or above which its verdict counts
-    duplicate_similarity: float = 0.7  # estimated Jaccard of 3-word shingles at or above which docs are copies  # doc-vector cosine at or above which two versioned docs share a topic
+    duplicate_similarity: float = 0.7  # estimated Jaccard of 3-word shingles at or above which docs are copies
     current_version: str = ""  # the version a docs site calls current, when no site config says
     series: list[str] = field(default_factory=lambda: list(DEFAULT_SERIES))  # dated series, never superseded
     # Committers who are not owners: a case-insensitive part of "Name <email>".

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 NUM_PERM = 128
+LSH_CEILING = 0.95
 SCHEME = "affine32"
 SEED = 1
 SHINGLE_WORDS = 3
@@ -82,7 +83,9 @@ def _no_gc() -> Iterator[None]:
 
 
 def _find(usable: Mapping[str, list[int]], threshold: float, LeanMinHash: Any, MinHashLSH: Any) -> list[DuplicatePair]:  # noqa: N803
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    # Candidates come from bands tuned to the threshold; datasketch cannot band above about 0.98 with 128
+    # permutations, so a higher threshold proposes at LSH_CEILING and the exact check below keeps the rest.
+    lsh = MinHashLSH(threshold=min(threshold, LSH_CEILING), num_perm=NUM_PERM)
     hashes = {}
     for key in sorted(usable):
         # LeanMinHash: built from stored values without regenerating the permutations (40x cheaper)

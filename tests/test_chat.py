@@ -257,3 +257,13 @@ def test_a_mentioned_name_cannot_format_or_mention_in_teams(tmp_path):
     [mention] = card["msteams"]["entities"]
     assert mention["mentioned"] == {"id": "boss@example.com", "name": "Boss atCEOat xhttpsevil.example"}
     assert card["body"][1]["text"] == "Hello <at>Boss atCEOat xhttpsevil.example</at>,"
+
+
+def test_the_webhook_variable_is_named_in_config(teams, tmp_path, monkeypatch):
+    config = config_for()
+    config.teams.webhook_env = "OPS_TEAMS_HOOK"
+    with pytest.raises(DocauditError, match=r"^Teams: no webhook: set OPS_TEAMS_HOOK "):
+        chat.check_ready(["teams"], config)
+    monkeypatch.setenv("OPS_TEAMS_HOOK", teams.webhook_url)
+    mail.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
+    assert len(chat.send(tmp_path, "teams", config).sent) == 4

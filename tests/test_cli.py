@@ -360,3 +360,22 @@ def test_crawl_space_files_the_docs_under_that_name(runner, sample_repo, tmp_pat
     listed = json.loads(runner.invoke(cli, ["docs", "--index", index, "--format", "json"]).stdout)
     assert listed and {d["space"] for d in listed} == {"handbook"}
     assert all(d["key"].startswith("git:handbook:") for d in listed)
+
+
+def test_config_keys_for_probes_and_duplicates_change_the_audit(runner, crawled, tmp_path):
+    """probes_per_doc and duplicate_similarity, set in the config file, each by its effect."""
+    index, _ = crawled
+    base = Path(CONFIG).read_text()
+    strict = tmp_path / "strict.toml"
+    strict.write_text("probes_per_doc = 0\nduplicate_similarity = 0.99\n" + base)
+
+    def audit(config: str) -> dict:
+        result = runner.invoke(
+            cli, ["audit", "--config", config, "--index", index, "--now", "2026-11-20", "--format", "json"]
+        )
+        return json.loads(result.stdout)
+
+    default, changed = audit(CONFIG), audit(str(strict))
+    assert changed["summary"]["probes"] < default["summary"]["probes"]  # titles only
+    assert default["summary"]["by_rule"].get("duplicate") == 1
+    assert "duplicate" not in changed["summary"]["by_rule"]  # a 0.85 copy is below 0.99

@@ -385,3 +385,13 @@ def test_junk_in_an_answer_is_left_out_and_the_rest_is_read(cloud):
     docs, others, _ = run(settings_for(cloud))
     assert set(docs) == VISIBLE
     assert others == [Skipped("confluence", "OPS", "78", "no storage body in the API's answer")]
+
+
+def test_deprecated_labels_are_the_sites_own(cloud):
+    cloud.relabel("postmortem", ["legacy-process"])
+    docs, _, _ = run(settings_for(cloud))
+    assert not any(m.kind == "deprecated" for m in docs["Postmortem template"].markers)
+    docs, _, _ = run(settings_for(cloud, deprecated_labels=["legacy-process"]))
+    assert ("deprecated", "legacy-process", "Confluence label") in [
+        (m.kind, m.value, m.source) for m in docs["Postmortem template"].markers
+    ]

@@ -81,3 +81,14 @@ def test_versions_of_one_topic_are_lineage_not_copies():
     currency = assess(docs, None, Config(), NOW)
     assert currency[v1.key].superseded_by == v2.key
     assert duplicate_copies([DuplicatePair(v1.key, v2.key, 0.9)], [], docs, currency) == []
+
+
+def test_a_threshold_above_what_lsh_can_band_still_finds_exact_copies():
+    """0.99 and 1.0 are valid settings; datasketch cannot band them, so candidates come at a lower bar."""
+    from docaudit.duplicates import find_duplicates, signature
+
+    text = " ".join(f"word{i}" for i in range(300))
+    sigs = {"a": signature(text), "b": signature(text), "c": signature(text + " and one more sentence here")}
+    for threshold in (0.99, 1.0):
+        pairs = find_duplicates(sigs, threshold)
+        assert {(p.a, p.b) for p in pairs} >= {("a", "b")}, threshold

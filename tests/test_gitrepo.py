@@ -440,3 +440,42 @@ def test_rest_field_lists_and_a_sites_own_status_field_become_markers(tmp_path):
     docs, _, _, _ = crawl(tmp_path, config)
     assert ("deprecated", "retired") in [(m.kind, m.value) for m in docs["rfc/ours.md"].markers]
     assert ("current", "living") in [(m.kind, m.value) for m in docs["rfc/kept.md"].markers]
+
+
+def test_mass_edit_thresholds_decide_what_counts_as_an_edit(tmp_path):
+    """mass_edit_min_files and mass_edit_fraction: a commit touching 12 of 12 docs is a mass edit by
+    default; with the bar raised above it, it is an edit like any other."""
+    pages = {f"p{i}.md": f"# Page {i}\n" for i in range(12)}
+    commit(tmp_path, pages, when="2021-01-01T00:00:00")
+    commit(tmp_path, {k: v + "\nfooter\n" for k, v in pages.items()}, when="2026-06-01T00:00:00")
+    default, _, _, _ = crawl(tmp_path)
+    assert default["p1.md"].last_modified == datetime(2021, 1, 1, tzinfo=timezone.utc)
+    raised = Config(mass_edit_min_files=13)
+    counted, _, _, _ = crawl(tmp_path, raised)
+    assert counted["p1.md"].last_modified == datetime(2026, 6, 1, tzinfo=timezone.utc)
+    share = Config(mass_edit_min_files=2, mass_edit_fraction=1.01)  # more than every doc: never a mass edit
+    counted, _, _, _ = crawl(tmp_path, share)
+    assert counted["p1.md"].last_modified == datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def test_a_sites_own_marker_fields_and_values(tmp_path):
+    """[markers] deprecated_values, current_values, superseded_by_field and owner_field, each by its effect."""
+    commit(
+        tmp_path,
+        {
+            "a.md": "---\nstatus: sunset\nreplaced-in: b.md\nmaintainer: Ann Lee <ann@example.com>\n---\n# A\n\nText.\n",
+            "b.md": "---\nstatus: evergreen\n---\n# B\n\nText.\n",
+        },
+        author="Bot <bot@noreply.example.com>",
+    )
+    plain, _, _, _ = crawl(tmp_path)
+    assert plain["a.md"].markers == [] and plain["b.md"].markers == [] and plain["a.md"].owner is None
+    config = Config()
+    config.markers.deprecated_values = ["sunset"]
+    config.markers.current_values = ["evergreen"]
+    config.markers.superseded_by_field = "replaced-in"
+    config.markers.owner_field = "maintainer"
+    docs, _, _, _ = crawl(tmp_path, config)
+    assert [(m.kind, m.value) for m in docs["a.md"].markers] == [("deprecated", "sunset"), ("superseded_by", "b.md")]
+    assert [(m.kind, m.value) for m in docs["b.md"].markers] == [("current", "evergreen")]
+    assert docs["a.md"].owner == Owner("Ann Lee", "ann@example.com", "maintainer field")
