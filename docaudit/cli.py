@@ -75,13 +75,14 @@ def index_options(func: Callable) -> Callable:
         "--config",
         "config_path",
         type=click.Path(dir_okay=False),
-        help="Config file (default: ./docaudit.toml or [tool.docaudit] in ./pyproject.toml).",
+        help="Config file (default: the nearest docaudit.toml or [tool.docaudit] in pyproject.toml, from here "
+        "up to the repository's root).",
     )
     @click.option(
         "--index",
         "index_dir",
         type=click.Path(file_okay=False),
-        help="Folder of the embedded Chroma index (default: ./.docaudit).",
+        help="Folder of the embedded Chroma index (default: .docaudit beside the config, else here).",
     )
     @click.option("--chroma-url", help="Use a Chroma server (`chroma run`) instead, e.g. http://127.0.0.1:8000.")
     @functools.wraps(func)

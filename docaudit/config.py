@@ -7,6 +7,7 @@ never the value.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -164,14 +165,40 @@ _TYPES = {f.name: f.type for f in fields(Config)}
 
 
 def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
-    """Read the named file, else `docaudit.toml`, else pyproject's `[tool.docaudit]`, else defaults."""
+    """Read the named file, else the nearest `docaudit.toml` or pyproject's `[tool.docaudit]` from the
+    working directory up to the repository's root (as ruff and pytest find theirs), else defaults.
+
+    A relative `index` is beside the config file that set it (or would have), so every subfolder of a
+    project uses the project's index.
+    """
     if path is not None:
         candidates = [Path(path)]
         if not candidates[0].is_file():
             raise InputError(str(path), None, "config file not found")
     else:
-        base = cwd or Path()  # relative when it can be: error messages name the file as the user sees it
-        candidates = [base / "docaudit.toml", base / "pyproject.toml"]
+        candidates = [
+            folder / name for folder in _upwards(cwd or Path()) for name in ("docaudit.toml", "pyproject.toml")
+        ]
+    config = _first_config(candidates)
+    if config.source and not Path(config.index).is_absolute():
+        config.index = os.path.relpath(Path(config.source).parent / config.index)
+    return config
+
+
+def _upwards(start: Path) -> list[Path]:
+    """`start` and its parents up to the first that holds `.git` (the repository's root), or the top.
+
+    Relative when they can be: error messages name a file as the user sees it (`../docaudit.toml`)."""
+    folders, here = [], start
+    for _ in range(64):
+        folders.append(here)
+        if (here / ".git").exists() or here.resolve().parent == here.resolve():
+            break
+        here = here / ".."
+    return [Path(os.path.normpath(f)) for f in folders]
+
+
+def _first_config(candidates: list[Path]) -> Config:
     for candidate in candidates:
         if not candidate.is_file():
             continue

@@ -140,7 +140,10 @@ class Index(Sync):
         )
 
     def require_docs(self) -> None:
-        """Readers do not create collections: a misspelled `collection` is an error, not an empty audit."""
+        """Readers create nothing: a misspelled `collection` or --index is an error, not an empty audit (and
+        not a new empty folder)."""
+        if not self.config.chroma_url and not Path(self.config.index).is_dir():
+            raise self.empty_error()
         client = self._connect()
         name = f"{self.config.collection}_docs"
         try:
@@ -247,6 +250,9 @@ class Index(Sync):
 
         folder = Path(self.config.index).resolve()
         folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():  # the index is a build artefact: it never shows up in `git status`
+            ignore.write_text("# Written by docaudit: the index folder is not source.\n*\n", encoding="utf-8")
         with open(folder / "crawl.lock", "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -152,3 +152,38 @@ def test_every_setting_is_used_by_some_test():
     untested = {n for n in names if not re.search(rf"\b{re.escape(n.split('.')[-1])}\b", tests)}
     assert untested - UNTESTED_KEYS == set(), "settings with no test"
     assert UNTESTED_KEYS - untested == set(), "tested now: take them off UNTESTED_KEYS"
+
+
+def test_the_config_is_found_from_a_subfolder_up_to_the_repository_root(tmp_path, monkeypatch):
+    """As ruff and pytest: the nearest docaudit.toml (or [tool.docaudit]) above, never past `.git`."""
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "docs" / "guides").mkdir(parents=True)
+    (project / "docaudit.toml").write_text("top_k = 7\n")
+    (tmp_path / "docaudit.toml").write_text("top_k = 9\n")  # outside the repository: never read
+    monkeypatch.chdir(project / "docs" / "guides")
+    config = load_config()
+    assert (config.top_k, config.source) == (7, "../../docaudit.toml")
+    assert config.index == "../../.docaudit"  # the project's index, not a new one here
+    (project / "docs" / "pyproject.toml").write_text("[tool.docaudit]\ntop_k = 8\nindex = 'idx'\n")
+    nearer = load_config()
+    assert (nearer.top_k, nearer.source, nearer.index) == (8, "../pyproject.toml", "../idx")
+    (project / "docaudit.toml").unlink()
+    (project / "docs" / "pyproject.toml").unlink()
+    assert load_config().source == ""  # nothing up to the root: defaults, even with one above it
+
+
+def test_readers_create_no_index_and_the_index_ignores_itself(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from docaudit.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "no" / "such" / "dir"
+    result = CliRunner().invoke(cli, ["docs", "--index", str(missing)])
+    assert result.exit_code == 2 and "the index is empty" in result.stderr
+    assert not (tmp_path / "no").exists()  # a reader made no folder
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.md").write_text("# A\n\nText.\n")
+    assert CliRunner().invoke(cli, ["crawl", "src", "-q"]).exit_code == 0
+    assert (tmp_path / ".docaudit" / ".gitignore").read_text().splitlines()[-1] == "*"
