@@ -315,9 +315,11 @@ def output_options(func: Callable) -> Callable:
         quiet: bool,
         **kwargs: Any,
     ) -> Any:
-        from .reports import emit, format_for_file
+        from .reports import emit, format_for_file, writable
 
         reports = tuple((path, format_for_file(path)) for path in report_paths)  # a bad name fails before the work
+        for path in filter(None, (output_path, summary_path)):
+            writable(path, "--output" if path == output_path else "--summary")
         result, now = func(*args, quiet=quiet, **kwargs)
         text, status = emit(result, now, fmt, fail_on, output_path, reports, summary_path)
         if text and not quiet:
@@ -438,10 +440,10 @@ def report(
 ) -> None:
     """Write a report for people: one self-contained HTML page (or Markdown, or JSON with a schema)."""
     from .audit import audit as run_audit
-    from .reports import render
+    from .reports import render, writable
 
+    path = Path(writable(output_path or f"docaudit-report.{REPORT_EXTENSIONS[fmt]}", "--output"))
     result = run_audit(_index(config), config, now, probes, top_k, acks)
-    path = Path(output_path or f"docaudit-report.{REPORT_EXTENSIONS[fmt]}")
     path.write_text(render(result, fmt, now) + "\n", encoding="utf-8")
     click.echo(
         f"Wrote {path}: {len(result.findings)} findings, {len(result.acknowledged)} acknowledged, "

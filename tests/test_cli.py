@@ -394,3 +394,21 @@ def test_every_option_of_every_command_is_run_by_some_test():
         and not any(f'"{opt}"' in tests or f"'{opt}'" in tests for opt in param.opts)
     ]
     assert unrun == []
+
+
+def test_an_output_in_a_missing_folder_fails_before_the_audit(runner, crawled, tmp_path, monkeypatch):
+    index, _ = crawled
+    import docaudit.audit
+
+    def never(*args, **kwargs):
+        raise AssertionError("the audit ran before the output was checked")
+
+    monkeypatch.setattr(docaudit.audit, "audit", never)
+    missing = str(tmp_path / "no" / "r.html")
+    for args in (["report", "-o", missing], ["audit", "--output", missing], ["audit", "--summary", missing]):
+        result = runner.invoke(cli, [*args, "--index", index])
+        flag = "--output" if args[1] in ("-o", "--output") else args[1]
+        assert (result.exit_code, result.stderr) == (
+            2,
+            f"docaudit: error: {flag} {missing}: no folder {tmp_path / 'no'}; create it first\n",
+        ), args

@@ -37,8 +37,17 @@ REPORT_SUFFIXES = {
 }
 
 
+def writable(path: str, option: str) -> str:
+    """A report path whose folder exists, checked before any audit work; else one line naming it."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise DocauditError(f"{option} {path}: no folder {folder}; create it first")
+    return path
+
+
 def format_for_file(path: str) -> str:
     """The report format a file name asks for, by its extension."""
+    writable(path, "--report")
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         known = ", ".join(REPORT_SUFFIXES)
