@@ -93,12 +93,11 @@ def deliver(folder: Path, services: list[str], config: Config) -> Delivery:
 
 
 def preview(findings: list, config: Config, folder: Path, now: datetime, services: list[str]) -> str:
-    """The messages --send would queue for each chat service named (Slack when none is), as JSON."""
+    """The messages --send would queue for each chat service named (Slack when no service is), as JSON."""
     from .mail import preview as messages
 
-    shown = {
-        service: messages(findings, config, folder, now, service) for service in chat_services(services) or ["slack"]
-    }
+    named = chat_services(services) if services else ["slack"]
+    shown = {service: messages(findings, config, folder, now, service) for service in named}
     return json.dumps(shown, ensure_ascii=False, indent=1)
 
 
