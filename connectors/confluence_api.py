@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from docaudit.errors import ApiError, DocauditError
-from docaudit.retry import GaveUp, Pacer, retry_after_seconds, transport_problem, with_retries
+from docaudit.retry import GaveUp, Pacer, RetryableAnswer, http_with_retries, transport_problem
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 API_FLAVOURS = ("auto", "v2", "v1")
@@ -185,28 +185,20 @@ class ConfluenceApi:
         def once() -> httpx.Response:
             self.pacer.wait()
             self.calls += 1
-            response = self.client.get(url, params=params)
-            if response.status_code in RETRYABLE_STATUS:
-                raise _Retryable(response)
-            return response
+            return self.client.get(url, params=params)
 
         shown = urlsplit(url).path
         try:
-            response = with_retries(
+            response = http_with_retries(
                 once,
-                retryable=lambda exc: isinstance(exc, (_Retryable, httpx.TransportError)),
-                retry_after=lambda exc: (
-                    retry_after_seconds(exc.response.headers.get("retry-after"))
-                    if isinstance(exc, _Retryable)
-                    else None
-                ),
+                retry_status=RETRYABLE_STATUS.__contains__,
                 max_retries=self.settings.max_retries,
                 first_wait=self.settings.retry_wait_seconds,
             )
         except GaveUp as exc:
             last = exc.last
-            what = f"{last.response.status_code}" if isinstance(last, _Retryable) else transport_problem(last)
-            status = last.response.status_code if isinstance(last, _Retryable) else None
+            status = last.response.status_code if isinstance(last, RetryableAnswer) else None
+            what = str(status) if status else transport_problem(last)
             raise ConfluenceError(exc.crawl_line(f"Confluence: GET {shown}", what), status) from None
         if response.status_code == 404 and missing_ok:
             return None
@@ -288,12 +280,6 @@ def _under_base(link: str) -> str:
         if at >= 0:
             return link[at:]
     return ""
-
-
-class _Retryable(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(str(response.status_code))
-        self.response = response
 
 
 def _message(response: httpx.Response) -> str:

@@ -22,7 +22,7 @@ from .config import Config
 from .digest import Digest, Item, _message, subject
 from .errors import DocauditError
 from .records import safe_url
-from .retry import GaveUp, retry_after_seconds, transport_problem, with_retries
+from .retry import GaveUp, RetryableAnswer, http_with_retries, transport_problem
 
 SERVICES = ("slack", "teams")
 CHANNELS = ("email", *SERVICES)
@@ -181,33 +181,17 @@ class GaveUpSending(Exception):
 def post(client: httpx.Client, url: str, max_retries: int, first_wait: float, **body: object) -> httpx.Response:
     """POST, retried on 429 (after Retry-After), 5xx, timeouts and dropped connections; any other
     answer is returned for the caller to judge."""
-
-    def once() -> httpx.Response:
-        response = client.post(url, **body)  # type: ignore[arg-type]
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(response)
-        return response
-
     try:
-        return with_retries(
-            once,
-            retryable=lambda exc: isinstance(exc, (_Retryable, httpx.TransportError)),
-            retry_after=lambda exc: (
-                retry_after_seconds(exc.response.headers.get("retry-after")) if isinstance(exc, _Retryable) else None
-            ),
+        return http_with_retries(
+            lambda: client.post(url, **body),  # type: ignore[arg-type]
+            retry_status=lambda status: status == 429 or status >= 500,
             max_retries=max_retries,
             first_wait=first_wait,
         )
     except GaveUp as exc:
         last = exc.last
-        what = f"HTTP {last.response.status_code}" if isinstance(last, _Retryable) else transport_problem(last)
+        what = f"HTTP {last.response.status_code}" if isinstance(last, RetryableAnswer) else transport_problem(last)
         raise GaveUpSending(f"failed after {exc.attempts} attempts ({what})") from None
-
-
-class _Retryable(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(str(response.status_code))
-        self.response = response
 
 
 def address(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
@@ -65,6 +65,39 @@ def with_retries(
         if retryable(exc):
             raise GaveUp(exc, retrying.statistics.get("attempt_number", max_retries + 1)) from None
         raise
+
+
+class RetryableAnswer(Exception):
+    """An HTTP answer worth asking again (429, 5xx); `response` is that answer."""
+
+    def __init__(self, response: Any) -> None:
+        super().__init__(str(response.status_code))
+        self.response = response
+
+
+def http_with_retries(
+    send: Callable[[], Any], *, retry_status: Callable[[int], bool], max_retries: int, first_wait: float
+) -> Any:
+    """`send()` (an httpx request), again on a status `retry_status` accepts (after its Retry-After) or on
+    a transport error (httpx's timeouts and dropped connections); then `GaveUp`, whose `last` is a
+    `RetryableAnswer` or the transport error. Any other answer is returned for the caller to judge."""
+    import httpx
+
+    def once() -> Any:
+        response = send()
+        if retry_status(response.status_code):
+            raise RetryableAnswer(response)
+        return response
+
+    return with_retries(
+        once,
+        retryable=lambda exc: isinstance(exc, (RetryableAnswer, httpx.TransportError)),
+        retry_after=lambda exc: (
+            retry_after_seconds(exc.response.headers.get("retry-after")) if isinstance(exc, RetryableAnswer) else None
+        ),
+        max_retries=max_retries,
+        first_wait=first_wait,
+    )
 
 
 class Pacer:
