@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from .config import Config
-from .digest import Digest, Item, _message, subject
+from .digest import Digest, Item, visible_message
 from .errors import DocauditError
 from .records import safe_url
 from .retry import GaveUp, RetryableAnswer, http_with_retries, transport_problem
@@ -121,6 +122,39 @@ def send(folder: Path, service: str, config: Config) -> Sent:
     return slack.send(folder, config.slack) if service == "slack" else teams.send(folder, config.teams)
 
 
+class NotSent(Exception):
+    """A message the service did not take; `stop` when nothing after it can go either (bad credentials)."""
+
+    def __init__(self, message: str, stop: bool = False) -> None:
+        super().__init__(message)
+        self.stop = stop
+
+
+def send_each(
+    folder: Path, service: str, connect: Callable[[], AbstractContextManager[Callable[[dict], None]]]
+) -> Sent:
+    """Post every queued message of a service through `connect()`'s poster (opened only when something is
+    queued); each one it takes moves to sent-<service>/, each it refuses stays queued."""
+    result = Sent(service)
+    pending = list(queued(folder, service))
+    if not pending:
+        return result
+    with connect() as deliver:
+        for number, (path, payload) in enumerate(pending):
+            try:
+                deliver(payload)
+            except NotSent as exc:
+                if exc.stop:
+                    result.stopped = str(exc)
+                    result.failed += [f"{who(p)}: not tried" for _, p in pending[number:]]
+                    break
+                result.failed.append(f"{who(payload)}: {exc}")
+                continue
+            done(folder, service, path)
+            result.sent.append(who(payload))
+    return result
+
+
 def outbox(folder: Path, service: str) -> Path:
     return folder / f"outbox-{service}"
 
@@ -158,7 +192,7 @@ def item_text(number: int, item: Item, digest: Digest) -> tuple[str, str]:
     """An item's heading and body, as plain text."""
     f = item.finding
     body = (
-        f"{f.rule} ({f.severity.name}, {item.status}): {_message(f, digest.person)}\n"
+        f"{f.rule} ({f.severity.name}, {item.status}): {visible_message(f, digest.person)}\n"
         f"Action: {item.action}\nOr acknowledge: {item.ack}"
     )
     return f"{number}. {item.title}", body
@@ -168,10 +202,6 @@ def link(url: str) -> str:
     """A URL a button may open: http(s) only, and short enough for the services' limits."""
     url = safe_url(url)
     return url if url.startswith(("http://", "https://")) and len(url) <= 2000 else ""
-
-
-def heading(digest: Digest, now: datetime) -> str:
-    return subject(digest, now)
 
 
 class GaveUpSending(Exception):

@@ -171,7 +171,7 @@ def to_markdown(digest: Digest, now: datetime, report_url: str = "") -> str:
             "",
             f"## {number}. {title}",
             "",
-            f"- **{f.rule}** ({f.severity.name}, {item.status}): {_message(f, digest.person)}",
+            f"- **{f.rule}** ({f.severity.name}, {item.status}): {visible_message(f, digest.person)}",
             f"- **Action**: {item.action}",
             f"- **Or acknowledge**: `{item.ack}`",
         ]
@@ -180,7 +180,7 @@ def to_markdown(digest: Digest, now: datetime, report_url: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _message(finding: Finding, person: Person) -> str:
+def visible_message(finding: Finding, person: Person) -> str:
     """The finding's message, with the titles of docs this person cannot read taken out."""
     message = finding.message
     for doc in [finding.doc, *finding.related]:
@@ -198,7 +198,7 @@ def to_html(digest: Digest, now: datetime, report_url: str = "") -> str:
         title = f'<a href="{e(item.url)}">{e(item.title)}</a>' if item.url else e(item.title)
         items.append(
             f"<li><h2>{number}. {title}</h2><p><strong>{e(f.rule)}</strong> ({e(f.severity.name)}, {e(item.status)}): "
-            f"{e(_message(f, digest.person))}</p><p><strong>Action</strong>: {e(item.action)}</p>"
+            f"{e(visible_message(f, digest.person))}</p><p><strong>Action</strong>: {e(item.action)}</p>"
             f"<p>Or acknowledge: <code>{e(item.ack)}</code></p></li>"
         )
     link = (

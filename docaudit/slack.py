@@ -12,14 +12,16 @@ with `mrkdwn: false`: a title like `<!channel>` or `*urgent*` shows as written a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .chat import INTRO, GaveUpSending, Sent, address, done, heading, item_text, link, plain, post, queued, who
-from .digest import Digest
+from .chat import INTRO, GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
+from .digest import Digest, subject
 from .errors import DocauditError
 from .sections import SlackSettings
 
@@ -35,7 +37,7 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
     """One owner's digest as a Block Kit message (without its channel, which is found when sending)."""
     person = digest.person
     blocks: list[dict] = [
-        {"type": "header", "text": _plain(heading(digest, now), MAX_HEADER)},
+        {"type": "header", "text": _plain(subject(digest, now), MAX_HEADER)},
         {"type": "section", "text": _plain(f"Hello {person.name or person.key},\n{INTRO}", MAX_SECTION)},
     ]
     report = link(report_url)
@@ -54,48 +56,36 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
         blocks.append({"type": "actions", "elements": [_button("Open the report", report)]})
     return {
         "to": {"key": person.key, "name": person.name, "email": person.email},
-        "text": _escaped(heading(digest, now)),
+        "text": _escaped(subject(digest, now)),
         "blocks": blocks,
     }
 
 
 def send(folder: Path, settings: SlackSettings) -> Sent:
     """Post every queued Slack message; each one Slack accepts moves to sent-slack/."""
-    result = Sent("slack")
-    pending = list(queued(folder, "slack"))
-    if not pending:
-        return result
+    return send_each(folder, "slack", lambda: _poster(settings))
+
+
+@contextmanager
+def _poster(settings: SlackSettings) -> Iterator[Callable[[dict], None]]:
     client = SlackClient(settings)
     try:
-        for number, (path, payload) in enumerate(pending):
-            recipient = who(payload)
-            try:
-                channel, why = client.channel_for(payload.get("to") or {})
-                blocks = list(payload.get("blocks") or [])
-                if why:  # the fallback channel: say whose digest this is and why it is here
-                    blocks.insert(1, {"type": "context", "elements": [_plain(why, MAX_SECTION)]})
-                client.call(
-                    "chat.postMessage",
-                    {
-                        "channel": channel,
-                        "text": payload.get("text", ""),
-                        "blocks": blocks,
-                        "mrkdwn": False,
-                        "unfurl_links": False,
-                    },
-                )
-            except SlackRefused as exc:
-                if exc.error in FATAL:
-                    result.stopped = str(exc)
-                    result.failed += [f"{who(p)}: not tried" for _, p in pending[number:]]
-                    break
-                result.failed.append(f"{recipient}: {exc}")
-                continue
-            done(folder, "slack", path)
-            result.sent.append(recipient)
+        yield lambda payload: _post(client, payload)
     finally:
         client.close()
-    return result
+
+
+def _post(client: SlackClient, payload: dict) -> None:
+    """One owner's message: to their DM, else to the fallback channel with a line saying why."""
+    try:
+        channel, why = client.channel_for(payload.get("to") or {})
+        blocks = list(payload.get("blocks") or [])
+        if why:
+            blocks.insert(1, {"type": "context", "elements": [_plain(why, MAX_SECTION)]})
+        body = {"channel": channel, "text": payload.get("text", ""), "blocks": blocks, "mrkdwn": False}
+        client.call("chat.postMessage", {**body, "unfurl_links": False})
+    except SlackRefused as exc:
+        raise NotSent(str(exc), stop=exc.error in FATAL) from None
 
 
 def token(settings: SlackSettings) -> str:

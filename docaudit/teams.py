@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from .chat import INTRO, GaveUpSending, Sent, address, done, heading, item_text, link, plain, post, queued, who
-from .digest import Digest
+from .chat import INTRO, GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
+from .digest import Digest, subject
 from .errors import DocauditError
 from .sections import TeamsSettings
 
@@ -40,7 +42,7 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
     body: list[dict] = [
         {
             "type": "TextBlock",
-            "text": plain(heading(digest, now), 200),
+            "text": plain(subject(digest, now), 200),
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
@@ -83,32 +85,30 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
 
 def send(folder: Path, settings: TeamsSettings) -> Sent:
     """Post every queued card; each one the webhook accepts moves to sent-teams/."""
-    result = Sent("teams")
-    pending = list(queued(folder, "teams"))
-    if not pending:
-        return result
+    return send_each(folder, "teams", lambda: _poster(settings))
+
+
+@contextmanager
+def _poster(settings: TeamsSettings) -> Iterator[Callable[[dict], None]]:
     url = webhook(settings)
     with httpx.Client(timeout=settings.timeout_seconds) as client:
-        for number, (path, payload) in enumerate(pending):
-            card = {k: v for k, v in payload.items() if k != "to"}
-            try:
-                response = post(client, url, settings.max_retries, settings.retry_wait_seconds, json=card)
-            except GaveUpSending as exc:
-                result.failed.append(f"{who(payload)}: {exc}")
-                continue
-            if response.status_code in (401, 403, 404):
-                result.stopped = (
-                    f"the webhook answered {response.status_code}: it was removed or its URL in "
-                    f"{settings.webhook_env} is wrong"
-                )
-                result.failed += [f"{who(p)}: not tried" for _, p in pending[number:]]
-                break
-            if response.status_code >= 300:
-                result.failed.append(f"{who(payload)}: HTTP {response.status_code} {plain(response.text, 120)}")
-                continue
-            done(folder, "teams", path)
-            result.sent.append(who(payload))
-    return result
+        yield lambda payload: _post(client, url, settings, payload)
+
+
+def _post(client: httpx.Client, url: str, settings: TeamsSettings, payload: dict) -> None:
+    card = {k: v for k, v in payload.items() if k != "to"}
+    try:
+        response = post(client, url, settings.max_retries, settings.retry_wait_seconds, json=card)
+    except GaveUpSending as exc:
+        raise NotSent(str(exc)) from None
+    if response.status_code in (401, 403, 404):
+        raise NotSent(
+            f"the webhook answered {response.status_code}: it was removed or its URL in "
+            f"{settings.webhook_env} is wrong",
+            stop=True,
+        )
+    if response.status_code >= 300:
+        raise NotSent(f"HTTP {response.status_code} {plain(response.text, 120)}")
 
 
 def webhook(settings: TeamsSettings) -> str:
