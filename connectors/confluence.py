@@ -74,8 +74,6 @@ class _Crawl:
         self.wanted = None if target.strip() == "*" else [key.strip() for key in target.split(",")]
         if self.wanted is not None and not all(re.fullmatch(r"[^\s\",*]+", key) for key in self.wanted):
             raise DocauditError(f"Confluence: '{target}' is not a space key (e.g. ENG; ENG,OPS for two; * for all)")
-        self.config = config
-        self.settings = settings
         self.space = state.space or space_for(target)
         self.state = state
         cursor = state.cursor or {}
