@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -117,9 +118,18 @@ def check_ready(services: list[str], config: Config) -> None:
 
 
 def send(folder: Path, service: str, config: Config) -> Sent:
-    from . import slack, teams
+    return _module(service).send(folder, getattr(config, service))
 
-    return slack.send(folder, config.slack) if service == "slack" else teams.send(folder, config.teams)
+
+def message(service: str, digest: Digest, now: datetime, report_url: str) -> dict:
+    """One owner's digest as the service's message."""
+    return _module(service).message(digest, now, report_url)
+
+
+def _module(service: str) -> Any:
+    from . import slack, teams  # here: each imports this module
+
+    return {"slack": slack, "teams": teams}[service]
 
 
 class NotSent(Exception):

@@ -70,7 +70,7 @@ def prepare_digests(
         if digest.items and digest.person.key not in failed:
             for service in services:
                 chat.queue(
-                    folder, service, now, digest.file_stem, chat_message(service, digest, now, config.report_url)
+                    folder, service, now, digest.file_stem, chat.message(service, digest, now, config.report_url)
                 )
     # A digest that could not be written is not remembered as told: it comes again next time.
     told = [d for d in digests if d.person.key not in failed]
@@ -83,13 +83,7 @@ def prepare_digests(
 def preview(findings: list[Finding], config: Config, folder: Path, now: datetime, service: str) -> list[dict]:
     """The messages a run would queue for a chat service, without writing or remembering anything."""
     digests, _ = build(findings, Identities(config), load_state(folder), now)
-    return [chat_message(service, d, now, config.report_url) for d in digests if d.items]
-
-
-def chat_message(service: str, digest: Digest, now: datetime, report_url: str) -> dict:
-    from . import slack, teams
-
-    return (slack if service == "slack" else teams).message(digest, now, report_url)
+    return [chat.message(service, d, now, config.report_url) for d in digests if d.items]
 
 
 def _inside(folder: Path, name: str) -> Path:
