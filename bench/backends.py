@@ -29,8 +29,8 @@ def corpus(index_dir: Path, probes_files: list[str]) -> tuple[list[str], list[st
     """(chunk texts, the doc key of each, probe queries) of an index. Identical texts are kept once:
     they have identical vectors under every backend, and which copy ranks first is a tie-break."""
     from docaudit.config import Config
-    from docaudit.index import Index
-    from docaudit.probes import generate_probes, load_probes_yaml
+    from docaudit.index.store import Index
+    from docaudit.probing.probes import generate_probes, load_probes_yaml
 
     index = Index(Config(index=str(index_dir)))
     live = {key: meta["content_hash"] for key, meta in index.records().items()}
@@ -72,7 +72,7 @@ def main() -> None:
 
     from bench.realworld import BUILD, run_audit
     from docaudit.config import Config
-    from docaudit.embedder import embedder_for
+    from docaudit.index.embedder import embedder_for
 
     if not (BUILD / f"{args.corpus}-index").is_dir():
         run_audit(args.corpus)

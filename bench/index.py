@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from docaudit.audit import crawl  # noqa: E402
 from docaudit.config import Config  # noqa: E402
-from docaudit.index import Embedder, Index  # noqa: E402
+from docaudit.index.store import Embedder, Index  # noqa: E402
 
 WORK = ROOT / "build" / "bench"  # not a hidden folder: SimpleDirectoryReader skips those
 TOPICS = ["billing", "deploy", "oncall", "security", "api", "mobile", "support", "data", "search", "payments"]
@@ -86,9 +86,9 @@ def main() -> None:
     parser.add_argument("--batch-docs", type=int, help="docs embedded and committed together (default: the index's)")
     args = parser.parse_args()
     if args.batch_docs:
-        import docaudit.index
+        import docaudit.index.store
 
-        docaudit.index.EMBED_BATCH_DOCS = args.batch_docs
+        docaudit.index.store.EMBED_BATCH_DOCS = args.batch_docs
 
     corpus = WORK / "corpus"
     make_corpus(corpus, args.docs, args.words)

@@ -22,8 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from docaudit.duplicates import find_duplicates, signature  # noqa: E402
-from docaudit.facts import conflicts, extract  # noqa: E402
+from docaudit.index.duplicates import find_duplicates, signature  # noqa: E402
+from docaudit.rules.facts import conflicts, extract  # noqa: E402
 
 QUALITY = ROOT / "fixtures" / "quality"
 SAMPLE = ROOT / "fixtures" / "sample-docs"

@@ -61,7 +61,7 @@ def newest_commit(repo: Path) -> datetime:
 def run_audit(name: str, retrievers: list[str] | None = None, reranker: str = "") -> dict:
     from docaudit.audit import audit, crawl
     from docaudit.config import Config
-    from docaudit.index import Index
+    from docaudit.index.store import Index
     from docaudit.reports.json_report import build
 
     repo = build_repo(name)

@@ -31,9 +31,9 @@ def main() -> None:
 
     from docaudit.audit import crawl
     from docaudit.config import Config
-    from docaudit.index import Index
-    from docaudit.probes import generate_probes
-    from docaudit.retrievers import DocMapper, Item, hits_for
+    from docaudit.index.store import Index
+    from docaudit.probing.probes import generate_probes
+    from docaudit.probing.retrievers import DocMapper, Item, hits_for
 
     repo = build_repo(args.corpus)
     config = Config(index=str(BUILD / f"{args.corpus}-index"))

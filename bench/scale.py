@@ -53,7 +53,7 @@ def static_model() -> Path:
 
 def reference_chunks_per_second(count: int = 256) -> float:
     """The bundled model's speed here, on ~200-token chunks like the corpus's."""
-    from docaudit.index import Embedder
+    from docaudit.index.store import Embedder
 
     rng = random.Random(3)
     texts = [" ".join(rng.choice(WORDS) for _ in range(150)) for _ in range(count)]
@@ -87,7 +87,7 @@ def child(docs: int, probes_per_doc: int) -> None:
     """One size, in its own process so that its peak RSS is its own."""
     from docaudit.audit import audit, crawl
     from docaudit.config import Config
-    from docaudit.index import Embedder, Index
+    from docaudit.index.store import Embedder, Index
 
     corpus, index_dir = WORK / f"corpus-{docs}", WORK / f"index-{docs}"
     if not corpus.is_dir():

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterator
 
 from connectors import CrawlState
-from docaudit.banners import find_banners
 from docaudit.config import Config
+from docaudit.currency.banners import find_banners
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
 

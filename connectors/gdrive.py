@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from connectors import CrawlState
-from docaudit.banners import find_banners
 from docaudit.config import Config
+from docaudit.currency.banners import find_banners
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, Touched, to_utc
 from docaudit.text import html_to_text, title_and_headings
 

@@ -20,12 +20,12 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from connectors import CrawlState
-from docaudit.banners import find_banners, resolve_link
 from docaudit.config import Config
+from docaudit.currency.banners import find_banners, resolve_link
+from docaudit.currency.headers import owner_from_text, read_header, status_markers
+from docaudit.currency.sites import Reading, Site, read_site
 from docaudit.errors import DocauditError
-from docaudit.headers import owner_from_text, read_header, status_markers
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
-from docaudit.sites import Reading, Site, read_site
 from docaudit.text import decodable, html_to_text, title_and_headings
 from docaudit.yamlfile import safe_load
 

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from connectors import CrawlState
-from docaudit.banners import find_banners
 from docaudit.config import Config
+from docaudit.currency.banners import find_banners
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, to_utc
 
 from .notion_api import PAGE_SIZE, NotionApi, NotionError  # noqa: F401 - NotionApi, NotionError: re-exported

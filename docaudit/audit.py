@@ -11,22 +11,31 @@ from typing import Any
 
 import connectors
 from connectors import gitrepo
+from docaudit.currency.assess import Currency, assess
+from docaudit.index.duplicates import find_duplicates
+from docaudit.index.store import CrawlStats, Index
+from docaudit.probing.own import PROBE_BATCH, Variant, own_batches
+from docaudit.probing.probes import generate_probes, resolve_expectations
+from docaudit.probing.ranking import Ranking
+from docaudit.probing.retrievers import (
+    BUILTIN,
+    CollectionRetriever,
+    Coverage,
+    DocMapper,
+    Outside,
+    UserRetriever,
+    coverage,
+    hits_for,
+)
+from docaudit.rules import AuditInputs, evaluate
+from docaudit.rules.conflicts import ConflictsSeen, collect_conflicts
+from docaudit.rules.facts import FactBook
 
 from .config import Config
-from .conflicts import ConflictsSeen, collect_conflicts
-from .currency import Currency, assess
-from .duplicates import find_duplicates
 from .errors import DocauditError
-from .facts import FactBook
-from .index import CrawlStats, Index
 from .locate import find_line
-from .own import PROBE_BATCH, Variant, own_batches
-from .probes import generate_probes, resolve_expectations
-from .ranking import Ranking
 from .records import Doc, Finding, Probe
 from .result import AuditResult
-from .retrievers import BUILTIN, CollectionRetriever, Coverage, DocMapper, Outside, UserRetriever, coverage, hits_for
-from .rules import evaluate
 from .suppress import Ack, suppressions
 
 SEARCH_WINDOW = 50  # chunks fetched per probe: enough to say where a missing current doc ranked
@@ -118,7 +127,7 @@ def audit(
         for batch in batches:
             verdicts = None
             if config.nli_model:
-                from .nli import NLI, candidate_pairs
+                from docaudit.rules.nli import NLI, candidate_pairs
 
                 verdicts = NLI(config.nli_model).judge(candidate_pairs(batch))
             collect_conflicts(batch, docs, currency, seen, verdicts, config.nli_threshold, book)
@@ -131,7 +140,8 @@ def audit(
         first_rankings = first_rankings or rankings
         if outside_of_run is not None:
             outside[name] = outside_of_run
-        found = evaluate(rankings, docs, currency, expectations, now, duplicates, None, config.nli_threshold, seen)
+        inputs = AuditInputs(docs, currency, now, rankings, expectations, duplicates, config, conflicts_seen=seen)
+        found = evaluate(inputs)
         for finding in found:
             by_fingerprint.setdefault(finding.fingerprint, finding)
             holds.setdefault(finding.fingerprint, []).append(name)

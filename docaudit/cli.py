@@ -91,8 +91,8 @@ def index_options(func: Callable) -> Callable:
     ) -> Any:
         config = load_config(config_path)
         meta = click.get_current_context().meta
-        if meta.get("docaudit.retrievers"):
-            config.retrieval.retrievers = meta["docaudit.retrievers"]
+        if meta.get("docaudit.probing.retrievers"):
+            config.retrieval.retrievers = meta["docaudit.probing.retrievers"]
         if meta.get("docaudit.collection"):
             config.retrieval.collection = meta["docaudit.collection"]
         if meta.get("docaudit.probes_per_doc") is not None:
@@ -127,7 +127,7 @@ def _now(now_text: str | None) -> datetime:
 
 
 def _index(config: Config) -> Any:
-    from .index import Index
+    from docaudit.index.store import Index
 
     return Index(config)
 
@@ -265,11 +265,12 @@ def probe_options(func: Callable) -> Callable:
     ) -> Any:
         # The config is read by index_options, inside this wrapper: leave the choice where it looks.
         meta = click.get_current_context().meta
-        meta["docaudit.retrievers"] = list(retriever_specs)
+        meta["docaudit.probing.retrievers"] = list(retriever_specs)
         meta["docaudit.collection"] = collection_name
         meta["docaudit.probes_per_doc"] = probes_per_doc
         meta["docaudit.sample"] = sample
-        from .probes import load_probes
+        from docaudit.probing.probes import load_probes
+
         from .suppress import load_acks
 
         probes = load_probes(probes_paths, log_path)
@@ -503,23 +504,23 @@ def digest(
     config: Config,
 ) -> None:
     """One digest per owner (.md, .html, .eml) with only what is new or changed since their last one."""
-    from . import chat, mail
     from .audit import audit as run_audit
+    from .digests import delivery
 
-    services = chat.services(send)
+    services = delivery.services(send)
     if not dry_run:
-        chat.check_ready(services, config)  # a missing token or host fails now, not after the audit
+        delivery.check_ready(services, config)  # a missing token or host fails now, not after the audit
     result = run_audit(_index(config), config, now, probes, top_k, acks)
     folder = Path(out_dir)
     if dry_run:
-        click.echo(chat.preview(result.findings, config, folder, now, services))
+        click.echo(delivery.preview(result.findings, config, folder, now, services))
         return
-    run = mail.prepare_digests(result.findings, config, folder, now, chat.chat_services(services))
+    run = delivery.prepare_digests(result.findings, config, folder, now, delivery.chat_services(services))
     for warning in run.warnings():
         click.echo(f"warning: {_printable(warning)}", err=True)
     for line in run.lines():
         click.echo(_printable(line))
-    delivered = chat.deliver(folder, services, config)
+    delivered = delivery.deliver(folder, services, config)
     for line in delivered.lines:
         click.echo(_printable(line))
     for line in delivered.failures:
@@ -535,9 +536,10 @@ def digest(
 @expected_errors
 def rules(name: str | None) -> None:
     """List the finding rules, or explain one: when it fires, its severity, what the owner should do."""
-    from . import ruleset
 
-    click.echo(ruleset.explain(name) if name else ruleset.table())
+    from docaudit import rules
+
+    click.echo(rules.explain(name) if name else rules.table())
 
 
 @cli.command()

@@ -61,7 +61,7 @@ class Marker:
 
 @dataclass(frozen=True)
 class Release:
-    """Which version of a docs site a page belongs to, as the site itself says (see `docaudit.sites`)."""
+    """Which version of a docs site a page belongs to, as the site itself says (see `docaudit.currency.sites`)."""
 
     label: str  # "21.0", or "next" for a Docusaurus docs/ folder
     status: str  # current | preview | older | archived

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .currency import Currency
-from .ranking import Ranking, exposure
+from docaudit.currency.assess import Currency
+from docaudit.probing.ranking import Ranking, exposure
+from docaudit.probing.retrievers import Outside
+
 from .records import Doc, Finding, Probe
-from .retrievers import Outside
 
 
 @dataclass

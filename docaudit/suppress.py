@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from docaudit import rules
+
 from . import yamlfile
 from .errors import InputError
 from .records import Finding
-from .rules import RULES
 
 ACKS_FILE = ".docaudit-acks.yaml"
 BASELINE_FILE = ".docaudit-baseline.json"
@@ -51,8 +52,8 @@ def load_acks(path: str | Path) -> list[Ack]:
         for key in ("doc", "rule", "until"):
             if not item.get(key):
                 raise InputError(name, line, f"acknowledgement needs '{key}'")
-        if item["rule"] not in RULES:
-            raise InputError(name, lines["rule"], f"unknown rule '{item['rule']}' (rules: {', '.join(RULES)})")
+        if item["rule"] not in rules.BY_ID:
+            raise InputError(name, lines["rule"], f"unknown rule '{item['rule']}' (rules: {', '.join(rules.BY_ID)})")
         until = item["until"]
         if isinstance(until, str):
             try:
@@ -113,8 +114,8 @@ def load_baseline(path: str | Path) -> set[str]:
 
 def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> str:
     """Acknowledge a finding in the file meant to be committed; one entry per doc and rule. Says what it did."""
-    if rule not in RULES:
-        raise InputError(str(path), None, f"unknown rule '{rule}' (rules: {', '.join(RULES)})")
+    if rule not in rules.BY_ID:
+        raise InputError(str(path), None, f"unknown rule '{rule}' (rules: {', '.join(rules.BY_ID)})")
     load_acks(path)  # a malformed file fails here, with its line, before anything is written
     import yaml
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 import make_sample  # noqa: E402
 
 from docaudit.config import Config  # noqa: E402
-from docaudit.index import Embedder, Index  # noqa: E402
+from docaudit.index.store import Embedder, Index  # noqa: E402
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 

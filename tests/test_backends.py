@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from docaudit.audit import audit, crawl
 from docaudit.config import Config
-from docaudit.embedder import Embedder, embedder_for, token_batches
 from docaudit.errors import DocauditError
-from docaudit.index import Index
+from docaudit.index.cpu import token_batches
+from docaudit.index.embedder import Embedder, embedder_for
+from docaudit.index.store import Index
 
 TEXTS = [
     "Annual plan refunds are available for 14 days after renewal.",
@@ -145,7 +146,7 @@ def test_without_the_onnx_package_the_export_is_one_clear_line(tmp_path, monkeyp
 
 @pytest.mark.slow
 def test_encoding_in_worker_processes_gives_the_same_vectors(embedder):
-    from docaudit.embedder import Embedder
+    from docaudit.index.embedder import Embedder
 
     texts = [f"Page {i}: the deploy window is {i} minutes and the rollback takes {i % 7} steps." for i in range(140)]
     workers = Embedder(processes=2, device="cpu")

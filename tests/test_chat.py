@@ -12,9 +12,9 @@ from chat_servers import SlackServer, TeamsServer
 from click.testing import CliRunner
 from conftest import NOW
 
-from docaudit import chat, mail
 from docaudit.cli import cli
 from docaudit.config import Config
+from docaudit.digests import chat, delivery
 from docaudit.errors import DocauditError
 from docaudit.records import Doc, Finding, Owner, Severity
 
@@ -66,9 +66,9 @@ def slack(monkeypatch):
 
 def test_one_direct_message_per_owner_and_the_rest_in_the_fallback_channel_saying_why(slack, tmp_path):
     config = config_for(slack, fallback_channel="C0DOCS")
-    run = mail.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
+    run = delivery.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
     assert len(list(chat.outbox(tmp_path, "slack").glob("*.json"))) == 4
-    outcome = chat.send(tmp_path, "slack", config)
+    outcome = delivery.send(tmp_path, "slack", config)
     assert (outcome.failed, outcome.stopped) == ([], "")
     assert sorted(outcome.sent) == [
         "@acme/docs",
@@ -92,8 +92,8 @@ def test_one_direct_message_per_owner_and_the_rest_in_the_fallback_channel_sayin
 
 def test_hostile_titles_stay_plain_text_and_notify_no_one(slack, tmp_path):
     config = config_for(slack, fallback_channel="C0DOCS")
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
-    chat.send(tmp_path, "slack", config)
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
+    delivery.send(tmp_path, "slack", config)
     posted = next(p for p in slack.posted if any(HOSTILE in json.dumps(b) for b in p["blocks"]))
     assert posted["mrkdwn"] is False
     for block in posted["blocks"]:
@@ -107,8 +107,8 @@ def test_hostile_titles_stay_plain_text_and_notify_no_one(slack, tmp_path):
 
 def test_a_failure_for_one_owner_never_stops_the_others_and_a_rerun_sends_only_what_stayed(slack, tmp_path):
     config = config_for(slack, fallback_channel="C0LOCKED")  # the app was never invited there
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
-    outcome = chat.send(tmp_path, "slack", config)
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
+    outcome = delivery.send(tmp_path, "slack", config)
     assert sorted(outcome.sent) == ["Marco Rossi <marco@example.com>", "Priya Raman <priya@example.com>"]
     assert sorted(outcome.failed) == [
         "@acme/docs: chat.postMessage: not_in_channel (fallback_channel = 'C0LOCKED': invite the app to it)",
@@ -117,16 +117,16 @@ def test_a_failure_for_one_owner_never_stops_the_others_and_a_rerun_sends_only_w
     assert outcome.summary() == "Slack: sent 2 digests; 2 stay queued and go out on the next --send"
     slack.channels["C0LOCKED"] = True  # invited
     slack.posted.clear()
-    again = chat.send(tmp_path, "slack", config)
+    again = delivery.send(tmp_path, "slack", config)
     assert (len(again.sent), again.failed) == (2, [])
     assert {p["channel"] for p in slack.posted} == {"C0LOCKED"}  # the DMs did not go out twice
 
 
 def test_bad_credentials_stop_the_run_in_one_line_and_nothing_is_lost(slack, tmp_path, monkeypatch):
     config = config_for(slack, fallback_channel="C0DOCS")
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong-123")
-    outcome = chat.send(tmp_path, "slack", config)
+    outcome = delivery.send(tmp_path, "slack", config)
     assert (
         outcome.stopped
         == "Slack: invalid_auth: set SLACK_BOT_TOKEN to a valid bot token (xoxb-...) of an installed app"
@@ -136,21 +136,21 @@ def test_bad_credentials_stop_the_run_in_one_line_and_nothing_is_lost(slack, tmp
     assert len(list(chat.outbox(tmp_path, "slack").glob("*.json"))) == 4
     slack.scopes = ("chat:write",)
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
-    outcome = chat.send(tmp_path, "slack", config)
+    outcome = delivery.send(tmp_path, "slack", config)
     assert outcome.stopped == (
         "Slack: missing_scope on users.lookupByEmail: add users:read.email to the app and reinstall it"
     )
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     with pytest.raises(DocauditError, match=r"^Slack: no token: set SLACK_BOT_TOKEN"):
-        chat.check_ready(["slack"], config)
+        delivery.check_ready(["slack"], config)
 
 
 def test_rate_limits_wait_for_retry_after_and_every_fault_fires(slack, tmp_path, waits):
     config = config_for(slack, fallback_channel="C0DOCS")
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["slack"])
     slack.inject(r"POST /api/chat.postMessage", 429, times=2, retry_after="3")
     slack.inject(r"POST /api/users.lookupByEmail", 503, times=1)
-    outcome = chat.send(tmp_path, "slack", config)
+    outcome = delivery.send(tmp_path, "slack", config)
     assert (len(outcome.sent), outcome.failed) == (4, [])
     assert [f.times for f in slack.faults] == [0, 0]
     assert waits.count(3.0) == 2 and len(waits) == 3
@@ -159,8 +159,8 @@ def test_rate_limits_wait_for_retry_after_and_every_fault_fires(slack, tmp_path,
 
 def test_long_lists_are_cut_within_slacks_limits_with_a_link_to_the_rest(slack, tmp_path):
     config = config_for(slack, fallback_channel="C0DOCS")
-    mail.prepare_digests(findings(count_for_priya=40), config, tmp_path, NOW, ["slack"])
-    outcome = chat.send(tmp_path, "slack", config)
+    delivery.prepare_digests(findings(count_for_priya=40), config, tmp_path, NOW, ["slack"])
+    outcome = delivery.send(tmp_path, "slack", config)
     assert outcome.failed == []  # the server checks Block Kit's limits and refuses what breaks them
     priya = next(p for p in slack.posted if p["channel"] == slack.dms["U0PRIYA"])
     assert len(priya["blocks"]) <= 50
@@ -178,8 +178,8 @@ def teams(monkeypatch):
 def test_teams_gets_one_card_per_owner_with_the_owner_mentioned(teams, tmp_path):
     config = config_for()
     config.teams.retry_wait_seconds = 0.01
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
-    outcome = chat.send(tmp_path, "teams", config)
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
+    outcome = delivery.send(tmp_path, "teams", config)
     assert (len(outcome.sent), outcome.failed) == (4, [])
     priya = next(c for c in teams.cards if "priya@example.com" in json.dumps(c.get("msteams")))
     assert priya["msteams"]["entities"] == [
@@ -198,15 +198,15 @@ def test_teams_gets_one_card_per_owner_with_the_owner_mentioned(teams, tmp_path)
 
 def test_teams_failures_stay_queued_and_a_removed_webhook_stops_in_one_line(teams, tmp_path, monkeypatch, waits):
     config = config_for()
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
     teams.inject(r"POST /workflows", 429, times=1, retry_after="2")
     teams.inject(r"POST /workflows", 502, times=6)  # one card gives up after 5 retries
-    outcome = chat.send(tmp_path, "teams", config)
+    outcome = delivery.send(tmp_path, "teams", config)
     assert (len(outcome.sent), len(outcome.failed)) == (3, 1)
     assert outcome.failed[0].endswith("failed after 6 attempts (HTTP 502)")
     assert [f.times for f in teams.faults] == [0, 0] and 2.0 in waits
     monkeypatch.setenv("TEAMS_WEBHOOK_URL", teams.url + "/workflows/gone?sig=x")
-    outcome = chat.send(tmp_path, "teams", config)
+    outcome = delivery.send(tmp_path, "teams", config)
     assert outcome.stopped == ("the webhook answered 404: it was removed or its URL in TEAMS_WEBHOOK_URL is wrong")
     assert "sig=x" not in json.dumps(outcome.problems())  # the URL is a secret
 
@@ -246,8 +246,8 @@ def test_cli_sends_by_slack_and_exits_1_when_an_owner_could_not_be_reached(sampl
 
 
 def test_a_mentioned_name_cannot_format_or_mention_in_teams(tmp_path):
-    from docaudit import digest, teams
-    from docaudit.identity import Identities
+    from docaudit.digests import digest, teams
+    from docaudit.digests.identity import Identities
 
     owner = Owner("_Boss_ <at>CEO</at> [x](https://evil.example)", "boss@example.com")
     built, _ = digest.build(
@@ -263,7 +263,7 @@ def test_the_webhook_variable_is_named_in_config(teams, tmp_path, monkeypatch):
     config = config_for()
     config.teams.webhook_env = "OPS_TEAMS_HOOK"
     with pytest.raises(DocauditError, match=r"^Teams: no webhook: set OPS_TEAMS_HOOK "):
-        chat.check_ready(["teams"], config)
+        delivery.check_ready(["teams"], config)
     monkeypatch.setenv("OPS_TEAMS_HOOK", teams.webhook_url)
-    mail.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
-    assert len(chat.send(tmp_path, "teams", config).sent) == 4
+    delivery.prepare_digests(findings(), config, tmp_path, NOW, ["teams"])
+    assert len(delivery.send(tmp_path, "teams", config).sent) == 4

@@ -14,8 +14,8 @@ from conftest import NOW, commit
 from docaudit.audit import audit, crawl
 from docaudit.config import Config
 from docaudit.errors import DocauditError
-from docaudit.index import Index
-from docaudit.probes import load_probes_yaml
+from docaudit.index.store import Index
+from docaudit.probing.probes import load_probes_yaml
 
 
 def free_port() -> int:
@@ -79,10 +79,10 @@ def test_unreachable_server_is_one_clear_line(embedder):
 WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-import docaudit.sync as sync_module
+import docaudit.index.sync as sync_module
 from docaudit.audit import crawl
 from docaudit.config import Config
-from docaudit.index import Index
+from docaudit.index.store import Index
 
 sync_module.EMBED_BATCH_DOCS = 2  # many small commits, so the two crawls' writes interleave
 config = Config(chroma_url=sys.argv[2], collection="multi_writer")

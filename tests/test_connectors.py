@@ -107,7 +107,7 @@ def test_a_third_party_connector_crawls_and_audits_end_to_end(wiki_installed, tm
 
     from docaudit.audit import audit, crawl
     from docaudit.config import load_config
-    from docaudit.index import Index
+    from docaudit.index.store import Index
 
     (tmp_path / "docaudit.toml").write_text(f'index = "{tmp_path / "idx"}"\n[wiki]\npages = 3\n')
     config = load_config(tmp_path / "docaudit.toml")

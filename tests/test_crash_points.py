@@ -20,10 +20,10 @@ CHILD = textwrap.dedent(
     import json, os, signal, sys
     sys.path.insert(0, {root!r})
     import chromadb.api.models.Collection as module
-    import docaudit.sync as sync_module
+    import docaudit.index.sync as sync_module
     from docaudit.audit import crawl
     from docaudit.config import Config
-    from docaudit.index import Index
+    from docaudit.index.store import Index
 
     sync_module.EMBED_BATCH_DOCS = 2  # several batches, so a kill can fall between them
     kill_at, writes = int(os.environ.get("KILL_AT", "0")), [0]
@@ -66,7 +66,7 @@ def state_of(index_dir: Path, embedder) -> dict:
 
     from docaudit.audit import audit
     from docaudit.config import Config
-    from docaudit.index import Index
+    from docaudit.index.store import Index
 
     SharedSystemClient.clear_system_cache()
     index = Index(Config(index=str(index_dir)), embedder)

@@ -11,10 +11,10 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from conftest import NOW
 
-from docaudit import digest, mail
 from docaudit.cli import cli
 from docaudit.config import Config
-from docaudit.identity import Identities, Person, can_read
+from docaudit.digests import delivery, digest, mail
+from docaudit.digests.identity import Identities, Person, can_read
 from docaudit.records import Doc, Finding, Marker, Owner, Severity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,12 +348,12 @@ def test_a_digest_that_cannot_be_written_is_a_warning_and_comes_again(tmp_path):
     ]
     stem = digest.safe_file_stem("priya@example.com")
     (tmp_path / f"{stem}.md").mkdir(parents=True)  # where Priya's Markdown digest would go
-    run = mail.prepare_digests(findings, Config(), tmp_path, NOW)
+    run = delivery.prepare_digests(findings, Config(), tmp_path, NOW)
     assert [w.split(" (")[0] for w in run.warnings()] == [
         "the digest for Priya Raman <priya@example.com> could not be written"
     ]
     assert run.warnings()[0].endswith("; it comes again next time")
     assert [p.name for p in run.written] == [f"{digest.safe_file_stem('marco@example.com')}.md"]
     (tmp_path / f"{stem}.md").rmdir()
-    again = mail.prepare_digests(findings, Config(), tmp_path, NOW)
+    again = delivery.prepare_digests(findings, Config(), tmp_path, NOW)
     assert (again.warnings(), [p.name for p in again.written]) == ([], [f"{stem}.md"])

@@ -3,10 +3,11 @@
 from datetime import datetime, timezone
 
 from docaudit.config import Config
-from docaudit.currency import assess
-from docaudit.duplicates import DuplicatePair, find_duplicates, signature
+from docaudit.currency.assess import assess
+from docaudit.index.duplicates import DuplicatePair, find_duplicates, signature
 from docaudit.records import Doc
-from docaudit.rules import duplicate_copies
+from docaudit.rules import AuditInputs
+from docaudit.rules.copies import duplicate
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 BASE = (
@@ -38,7 +39,7 @@ def doc(path, text, modified):
 def test_signatures_are_those_of_a_fresh_minhash_so_stored_ones_stay_comparable():
     from datasketch import MinHash
 
-    from docaudit.duplicates import NUM_PERM, SCHEME, SEED, shingles
+    from docaudit.index.duplicates import NUM_PERM, SCHEME, SEED, shingles
 
     for text in (BASE, OTHER):
         fresh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
@@ -63,7 +64,7 @@ def test_duplicate_finding_is_on_the_older_copy_and_says_which_is_newer():
     old, new = doc("legacy/review.md", DRIFTED, "2026-02-10"), doc("engineering/review.md", BASE, "2026-10-05")
     docs = {d.key: d for d in (old, new)}
     currency = assess(docs, None, Config(), NOW)
-    [finding] = duplicate_copies([DuplicatePair(new.key, old.key, 0.82)], [], docs, currency)
+    [finding] = duplicate.check(AuditInputs(docs, currency, NOW, duplicates=[DuplicatePair(new.key, old.key, 0.82)]))
     assert (finding.rule, finding.doc.path, finding.related[0].path) == (
         "duplicate",
         "legacy/review.md",
@@ -80,12 +81,12 @@ def test_versions_of_one_topic_are_lineage_not_copies():
     docs = {d.key: d for d in (v1, v2)}
     currency = assess(docs, None, Config(), NOW)
     assert currency[v1.key].superseded_by == v2.key
-    assert duplicate_copies([DuplicatePair(v1.key, v2.key, 0.9)], [], docs, currency) == []
+    assert duplicate.check(AuditInputs(docs, currency, NOW, duplicates=[DuplicatePair(v1.key, v2.key, 0.9)])) == []
 
 
 def test_a_threshold_above_what_lsh_can_band_still_finds_exact_copies():
     """0.99 and 1.0 are valid settings; datasketch cannot band them, so candidates come at a lower bar."""
-    from docaudit.duplicates import find_duplicates, signature
+    from docaudit.index.duplicates import find_duplicates, signature
 
     text = " ".join(f"word{i}" for i in range(300))
     sigs = {"a": signature(text), "b": signature(text), "c": signature(text + " and one more sentence here")}

@@ -16,7 +16,7 @@ from docaudit.audit import audit, crawl
 from docaudit.cli import cli
 from docaudit.config import Config
 from docaudit.errors import DocauditError
-from docaudit.index import Index
+from docaudit.index.store import Index
 
 KEY = "sk-local-test-key-9f8e7d6c5b4a"
 PROBES = str(Path(__file__).resolve().parents[1] / "fixtures" / "probes.yaml")

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docaudit.config import Config
-from docaudit.currency import assess
-from docaudit.facts import FactBook, conflicts, extract
+from docaudit.currency.assess import assess
+from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Hit, Probe
-from docaudit.rules import Ranking
-from docaudit.rules import conflicts as conflict_rule
+from docaudit.rules.conflicts import conflicts as conflict_rule
+from docaudit.rules.facts import FactBook, conflicts, extract
 
 QUALITY = Path(__file__).resolve().parent.parent / "fixtures" / "quality"
 

@@ -215,7 +215,7 @@ def test_retries_rate_limits_server_errors_and_timeouts(server, waits):
 
 
 def test_gives_up_in_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
-    import docaudit.sync as sync_module
+    import docaudit.index.sync as sync_module
 
     monkeypatch.setattr(sync_module, "EMBED_BATCH_DOCS", 2)
     config = settings_for(server, max_retries=1)

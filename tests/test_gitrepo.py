@@ -315,7 +315,7 @@ def test_header_blocks_give_title_status_owner_and_a_successor_by_number(tmp_pat
         ("alias", "8100"),
     ]
     assert [(m.kind, m.value) for m in new.markers] == [("current", "Final"), ("replaces", "8100"), ("alias", "8101")]
-    from docaudit.currency import assess
+    from docaudit.currency.assess import assess
 
     verdict = assess({d.key: d for d in (old, new)}, None, Config(), datetime(2030, 1, 1, tzinfo=timezone.utc))
     assert verdict[old.key].superseded_by == new.key

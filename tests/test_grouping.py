@@ -5,10 +5,10 @@ from dataclasses import replace
 from test_rules import NOW, OWNER, doc, ranking
 
 from docaudit.config import Config
-from docaudit.currency import assess
-from docaudit.duplicates import DuplicatePair
+from docaudit.currency.assess import assess
+from docaudit.index.duplicates import DuplicatePair
 from docaudit.records import Release
-from docaudit.rules import evaluate
+from docaudit.rules import AuditInputs, evaluate
 
 SITE = "content/en/docs"
 
@@ -23,7 +23,7 @@ def page(version: str, inner: str, status: str, text: str = "same text", owner=O
 
 def audit(docs, rankings, duplicates=()):
     keyed = {d.key: d for d in docs}
-    return evaluate(rankings, keyed, assess(keyed, None, Config(), NOW), {}, NOW, list(duplicates))
+    return evaluate(AuditInputs(keyed, assess(keyed, None, Config(), NOW), NOW, rankings, duplicates=list(duplicates)))
 
 
 def test_an_old_versions_inversions_are_one_finding_naming_every_page_and_the_preview_supersedes_nothing():

@@ -18,7 +18,7 @@ from docaudit.audit import AuditResult
 from docaudit.cli import cli
 from docaudit.config import load_config
 from docaudit.errors import InputError
-from docaudit.probes import load_probes_yaml, load_query_log
+from docaudit.probing.probes import load_probes_yaml, load_query_log
 from docaudit.records import Doc, Finding, Owner, Severity
 from docaudit.reports import github, junit, markdown, sarif, table
 from docaudit.suppress import load_acks, load_baseline
@@ -33,7 +33,7 @@ def hostile_result() -> AuditResult:
         "git", "s", "g.md", HOSTILE_TITLE, "", path="docs/`g`|\x1b.md", owner=Owner("Eve\n@admins", "eve@example.com")
     )
     finding = Finding("stale-surfaces", Severity.warning, doc, f"'{doc.title}' is old", {"probes": []})
-    from docaudit.currency import Currency
+    from docaudit.currency.assess import Currency
 
     return AuditResult([finding], {doc.key: doc}, {doc.key: Currency("stale", ["edited long ago"])}, [], [])
 
@@ -250,7 +250,7 @@ _json = st.recursive(
 )
 def test_a_chunk_s_stored_node_json_is_refreshed_or_left_alone_never_a_crash(node, raw):
     """Another writer to the collection may have stored anything as `_node_content`."""
-    from docaudit.sync import _node_content_with
+    from docaudit.index.sync import _node_content_with
 
     fresh = {"owner": "New Owner <new@example.com>", "path": "moved.md"}
     for content in (json.dumps(node), raw):

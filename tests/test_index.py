@@ -5,11 +5,11 @@ import json
 import pytest
 from conftest import NOW, commit
 
-import docaudit.sync as sync_module
+import docaudit.index.sync as sync_module
 from docaudit.audit import audit, crawl
 from docaudit.config import Config
 from docaudit.errors import DocauditError
-from docaudit.index import Embedder, Index
+from docaudit.index.store import Embedder, Index
 
 PAGES = {
     "refunds.md": "# Refunds\nAnnual plan refunds are available for 14 days after renewal in the customer portal.\n",

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 import pytest
 
 from docaudit.config import Config
-from docaudit.currency import assess
+from docaudit.currency.assess import assess
 from docaudit.errors import DocauditError
-from docaudit.nli import NLI, candidate_pairs
+from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Hit, Probe
-from docaudit.rules import Ranking
-from docaudit.rules import conflicts as conflict_rule
+from docaudit.rules.conflicts import conflicts as conflict_rule
+from docaudit.rules.nli import NLI, candidate_pairs
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 LABELS = {0: "contradiction", 1: "entailment", 2: "neutral"}

@@ -229,7 +229,7 @@ def test_retries_faults_and_honours_retry_after(server, waits):
 
 
 def test_gives_up_with_one_line_and_the_next_run_resumes(server, tmp_index, monkeypatch):
-    import docaudit.sync as sync_module
+    import docaudit.index.sync as sync_module
 
     monkeypatch.setattr(sync_module, "EMBED_BATCH_DOCS", 2)
     config = settings_for(server, max_retries=2)

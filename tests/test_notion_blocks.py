@@ -6,6 +6,7 @@ never do; nothing crashes."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +17,12 @@ from connectors import CrawlState, notion
 from docaudit.audit import audit
 from docaudit.audit import crawl as index_crawl
 from docaudit.config import Config
-from docaudit.currency import assess
+from docaudit.currency.assess import assess
+from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Hit, Probe, Skipped
-from docaudit.rules import Ranking, conflicts, missing_owners
+from docaudit.rules import AuditInputs
+from docaudit.rules.conflicts import conflicts
+from docaudit.rules.upkeep import missing_owner
 
 VERSIONS = ("2022-06-28", "2025-09-03")
 TEXT_TYPES = tuple(t for t in TEXT_BLOCKS if t != "toggle")  # toggles are generated as containers
@@ -230,7 +234,9 @@ def test_bots_unknown_creators_and_rows_of_one_table(server, monkeypatch):
     assert by_title["Imported page"].owner.email == "ann@example.com"  # the bot made it; Ann edits it
     orphan = by_title["Page by a departed user"].owner
     assert (orphan.name, orphan.id) == ("", f"notion:{uid('departed')}")  # kept for aliases to route
-    assert [f.doc.title for f in missing_owners(docs)] == ["Page by a departed user"]
+    assert [
+        f.doc.title for f in missing_owner.check(AuditInputs(docs, {}, datetime(2026, 11, 20, tzinfo=timezone.utc)))
+    ] == ["Page by a departed user"]
     rows = [by_title["Contact 2"], by_title["Contact 10"]]
     assert "Role: Title 2" in rows[0].text
     keyed = {d.key: d for d in rows}
@@ -260,7 +266,7 @@ def test_a_2000_character_title_mid_batch_indexes_with_the_rest_in_both_versions
         ],
     }
     server._build()
-    from docaudit.index import Index
+    from docaudit.index.store import Index
 
     for version in VERSIONS:
         config = Config(index=str(tmp_path / version))

@@ -11,8 +11,8 @@ from conftest import NOW, ROOT, sample_config
 from docaudit.audit import audit
 from docaudit.config import Config
 from docaudit.errors import DocauditError
-from docaudit.own import Lexical, Variant, fuse
-from docaudit.probes import load_probes_yaml
+from docaudit.probing.own import Lexical, Variant, fuse
+from docaudit.probing.probes import load_probes_yaml
 
 PROBES = str(ROOT / "fixtures" / "probes.yaml")
 
@@ -59,7 +59,7 @@ def test_dense_bm25_and_hybrid_in_one_audit(sample_index):
 
 
 def test_an_audit_in_many_batches_gives_the_audit_of_one_batch(sample_index, monkeypatch):
-    import docaudit.own as own
+    import docaudit.probing.own as own
 
     probes = load_probes_yaml(PROBES)
     config = sample_config(Path(sample_index.config.index))
@@ -89,7 +89,7 @@ def cross_encoder(tmp_path_factory):
 def test_a_reranker_reorders_the_first_rerank_top_n(sample_index, cross_encoder):
     from sentence_transformers import CrossEncoder
 
-    from docaudit.own import own_batches
+    from docaudit.probing.own import own_batches
     from docaudit.records import Probe
 
     config = sample_config(Path(sample_index.config.index))

@@ -1,7 +1,7 @@
 import pytest
 
 from docaudit.errors import InputError
-from docaudit.probes import generate_probes, load_probes_yaml, load_query_log, resolve_expectations
+from docaudit.probing.probes import generate_probes, load_probes_yaml, load_query_log, resolve_expectations
 from docaudit.records import Doc
 
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from docaudit.banners import find_banners
-from docaudit.headers import KNOWN_KEYS, read_header
+from docaudit.currency.banners import find_banners
+from docaudit.currency.headers import KNOWN_KEYS, read_header
 from docaudit.records import Doc, Marker, Owner, Release, iso, to_utc
 from docaudit.reports.safe import markdown_cell
 

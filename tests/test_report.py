@@ -178,7 +178,7 @@ def test_importing_the_emitters_imports_no_connector_index_or_model_and_sets_no_
     code = (
         "import os, sys\n"
         "import docaudit.reports, docaudit.reports.docs, docaudit.result\n"
-        "heavy = [m for m in ('connectors', 'docaudit.index', 'docaudit.audit', 'chromadb', 'torch') if m in sys.modules]\n"
+        "heavy = [m for m in ('connectors', 'docaudit.index.store', 'docaudit.audit', 'chromadb', 'torch') if m in sys.modules]\n"
         "print(heavy, os.environ.get('HF_HUB_OFFLINE'))\n"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "HF_HUB_OFFLINE"}

@@ -15,8 +15,8 @@ from conftest import NOW, ROOT, sample_config
 from docaudit.audit import audit
 from docaudit.cli import cli
 from docaudit.errors import DocauditError
+from docaudit.probing.retrievers import DocMapper, Item, UserRetriever
 from docaudit.records import Doc
-from docaudit.retrievers import DocMapper, Item, UserRetriever
 
 PROBES = str(ROOT / "fixtures" / "probes.yaml")
 
@@ -56,7 +56,7 @@ def app(sample_repo, tmp_path_factory):
 
 
 def test_a_llama_index_app_is_audited_through_its_own_retrievers(sample_index, app):
-    from docaudit.probes import load_probes_yaml
+    from docaudit.probing.probes import load_probes_yaml
 
     config = sample_config(Path(sample_index.config.index))
     config.retrieval.retrievers = [f"{app}:dense", f"{app}:hybrid", "docaudit", "docaudit:bm25", "docaudit:hybrid"]
@@ -105,8 +105,8 @@ def test_a_collection_written_by_llama_index_ingestion_is_audited_with_docaudit_
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from docaudit.config import Config
-    from docaudit.index import Index
-    from docaudit.probes import load_probes_yaml
+    from docaudit.index.store import Index
+    from docaudit.probing.probes import load_probes_yaml
 
     config = sample_config(Path(sample_index.config.index))
     index = Index(config, sample_index.embedder)

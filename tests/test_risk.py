@@ -1,9 +1,9 @@
 from datetime import datetime, timezone
 
 from docaudit.config import Config
-from docaudit.currency import assess
+from docaudit.currency.assess import assess
 from docaudit.records import Doc, Finding, Marker, Severity
-from docaudit.risk import rank
+from docaudit.rules.risk import rank
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 

@@ -3,18 +3,13 @@
 from datetime import datetime, timezone
 
 from docaudit.config import Config
-from docaudit.currency import assess
+from docaudit.currency.assess import assess
+from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Hit, Marker, Owner, Probe
-from docaudit.rules import (
-    Ranking,
-    deprecated_surfaces,
-    evaluate,
-    missing_owners,
-    rank_inversions,
-    reviews_expired,
-    stale_surfaces,
-    unanswered_probes,
-)
+from docaudit.rules import AuditInputs, Rule, evaluate
+from docaudit.rules.coverage import unanswered_probe
+from docaudit.rules.surfacing import deprecated_surfaces, rank_inversion, stale_surfaces
+from docaudit.rules.upkeep import missing_owner, review_expired
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 OWNER = Owner("Ann", "ann@example.com", "frontmatter")
@@ -49,8 +44,14 @@ DOCS = {d.key: d for d in (OLD, NEW, OTHER, X)}
 CURRENCY = assess(DOCS, None, Config(), NOW)
 
 
+def check(rule: Rule, docs, currency=None, rankings=(), **more):
+    """One rule's own findings, before `evaluate` orders and folds them."""
+    currency = currency if currency is not None else assess(docs, None, Config(), NOW)
+    return rule.check(AuditInputs(docs, currency, NOW, rankings, **more))
+
+
 def test_rank_inversion_when_the_superseded_doc_ranks_above_its_successor():
-    [finding] = rank_inversions([ranking("p", [OLD, OTHER, NEW])], DOCS, CURRENCY)
+    [finding] = check(rank_inversion, DOCS, CURRENCY, [ranking("p", [OLD, OTHER, NEW])])
     assert finding.rule == "rank-inversion" and finding.severity.name == "error"
     assert finding.doc is OLD and finding.related == [NEW]
     assert finding.evidence["probes"][0] | {"score": None, "current_score": None} == {
@@ -65,20 +66,20 @@ def test_rank_inversion_when_the_superseded_doc_ranks_above_its_successor():
 
 
 def test_rank_inversion_when_the_successor_is_not_retrieved_at_all():
-    [finding] = rank_inversions([ranking("p", [OLD, OTHER])], DOCS, CURRENCY)
+    [finding] = check(rank_inversion, DOCS, CURRENCY, [ranking("p", [OLD, OTHER])])
     assert finding.evidence["probes"][0]["current_rank"] is None
     assert "the current doc is not in the results" in finding.message
 
 
 def test_no_rank_inversion_when_the_successor_ranks_first_or_the_old_doc_is_not_retrieved():
-    assert rank_inversions([ranking("p", [NEW, OLD])], DOCS, CURRENCY) == []
-    assert rank_inversions([ranking("p", [OTHER, NEW, X, OLD])], DOCS, CURRENCY) == []  # rank 4 > top 3
+    assert check(rank_inversion, DOCS, CURRENCY, [ranking("p", [NEW, OLD])]) == []
+    assert check(rank_inversion, DOCS, CURRENCY, [ranking("p", [OTHER, NEW, X, OLD])]) == []  # rank 4 > top 3
     low = ranking("p", [OLD, NEW], scores={OLD.key: 0.2, NEW.key: 0.1})  # below min_score: not really retrieved
-    assert rank_inversions([low], DOCS, CURRENCY) == []
+    assert check(rank_inversion, DOCS, CURRENCY, [low]) == []
 
 
 def test_one_finding_per_pair_lists_every_probe():
-    [finding] = rank_inversions([ranking("a", [OLD, NEW]), ranking("b", [OLD, OTHER])], DOCS, CURRENCY)
+    [finding] = check(rank_inversion, DOCS, CURRENCY, [ranking("a", [OLD, NEW]), ranking("b", [OLD, OTHER])])
     assert [p["probe"] for p in finding.evidence["probes"]] == ["a", "b"]
 
 
@@ -86,10 +87,9 @@ def test_deprecated_surfaces_only_when_marked_and_retrieved():
     marked = doc("old.md", markers=[Marker("archived", "true", "cascade from archive/_index.md")])
     docs = {d.key: d for d in (marked, OTHER)}
     currency = assess(docs, None, Config(), NOW)
-    [finding] = deprecated_surfaces([ranking("p", [OTHER, marked])], docs, currency)
+    [finding] = check(deprecated_surfaces, docs, currency, [ranking("p", [OTHER, marked])])
     assert finding.message.startswith("'old.md' is marked archived (cascade from archive/_index.md)")
-    assert deprecated_surfaces([ranking("p", [OTHER])], docs, currency) == []
-    assert deprecated_surfaces([ranking("p", [OTHER, marked])], docs, currency, skip={marked.key}) == []
+    assert check(deprecated_surfaces, docs, currency, [ranking("p", [OTHER])]) == []
 
 
 def test_stale_surfaces_respects_policy_and_leaves_superseded_docs_to_inversions():
@@ -97,10 +97,10 @@ def test_stale_surfaces_respects_policy_and_leaves_superseded_docs_to_inversions
     old_versioned = doc("api/v1/guide.md", modified="2020-01-01")
     docs = {d.key: d for d in (stale, fresh, old_versioned, NEW)}
     currency = assess(docs, None, Config(max_age_days=365), NOW)
-    findings = stale_surfaces([ranking("p", [stale, fresh, old_versioned])], docs, currency)
+    findings = check(stale_surfaces, docs, currency, [ranking("p", [stale, fresh, old_versioned])])
     assert [f.doc.path for f in findings] == ["stale.md"]
     assert findings[0].evidence["age_days"] == 1054
-    assert stale_surfaces([ranking("p", [fresh])], docs, currency) == []
+    assert check(stale_surfaces, docs, currency, [ranking("p", [fresh])]) == []
 
 
 def test_age_alone_against_the_built_in_default_raises_no_finding_but_shows_as_aging():
@@ -109,12 +109,12 @@ def test_age_alone_against_the_built_in_default_raises_no_finding_but_shows_as_a
     currency = assess(docs, None, Config(), NOW)
     assert currency[stale.key].status == "aging"
     assert "no age policy is set, so age alone raises no finding" in currency[stale.key].reasons[0]
-    assert stale_surfaces([ranking("p", [stale])], docs, currency) == []
+    assert check(stale_surfaces, docs, currency, [ranking("p", [stale])]) == []
 
 
 def test_missing_owner():
     orphan = doc("orphan.md", owner=None)
-    assert [f.doc.path for f in missing_owners({d.key: d for d in (orphan, OTHER)})] == ["orphan.md"]
+    assert [f.doc.path for f in check(missing_owner, {d.key: d for d in (orphan, OTHER)})] == ["orphan.md"]
 
 
 def test_review_expired_only_after_the_date():
@@ -122,22 +122,22 @@ def test_review_expired_only_after_the_date():
     not_yet = doc("later.md", markers=[Marker("review_by", "2026-12-01", "frontmatter")])
     today = doc("today.md", markers=[Marker("review_by", "2026-11-20", "frontmatter")])
     bad = doc("bad.md", markers=[Marker("review_by", "soon", "frontmatter", valid=False)])
-    findings = reviews_expired({d.key: d for d in (due, not_yet, today, bad)}, NOW)
+    findings = check(review_expired, {d.key: d for d in (due, not_yet, today, bad)})
     assert [(f.doc.path, f.severity.name) for f in findings] == [("due.md", "warning"), ("bad.md", "note")]
     assert findings[0].evidence["days_overdue"] == 80
 
 
 def test_unanswered_probe_when_expected_doc_is_outside_top_k():
     r = ranking("p", [OTHER, OLD, X, NEW], expect=["api/v2/guide.md"])
-    [finding] = unanswered_probes([r], DOCS, {"p": [NEW.key]})
+    [finding] = check(unanswered_probe, DOCS, CURRENCY, [r], expectations={"p": [NEW.key]})
     assert finding.doc is NEW
     assert finding.message == "'api/v2/guide.md' is expected for \"question p?\" but ranks 4, outside the top 3"
-    assert unanswered_probes([ranking("p", [NEW, OTHER])], DOCS, {"p": [NEW.key]}) == []
+    assert check(unanswered_probe, DOCS, CURRENCY, [ranking("p", [NEW, OTHER])], expectations={"p": [NEW.key]}) == []
 
 
 def test_evaluate_reports_the_most_specific_retrieval_rule_once_per_doc():
     old = doc("api/v1/guide.md", modified="2020-01-01", markers=[Marker("deprecated", "true", "frontmatter")])
     docs = {d.key: d for d in (old, NEW)}
     currency = assess(docs, None, Config(), NOW)
-    findings = evaluate([ranking("p", [old, NEW])], docs, currency, {}, NOW)
+    findings = evaluate(AuditInputs(docs, currency, NOW, [ranking("p", [old, NEW])]))
     assert [f.rule for f in findings] == ["rank-inversion"]

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from connectors.gitrepo import site_of
 from docaudit.cli import cli
 from docaudit.config import Config, VersionSettings
-from docaudit.jsliteral import DYNAMIC, parse_at, strip_comments
-from docaudit.site_model import release_key
+from docaudit.currency.jsliteral import DYNAMIC, parse_at, strip_comments
+from docaudit.currency.site_model import release_key
 from docaudit.yamlfile import bounded_load
 
 # A Hugo/Docsy site: versions newest first with the unreleased draft on top, the latest stable one named
@@ -276,8 +276,8 @@ def test_generated_version_trees_are_ordered_as_their_declarations_say(
 
 
 def test_a_page_renamed_in_the_current_version_is_its_old_pages_twin():
-    from docaudit.duplicates import signature
-    from docaudit.families import current_twins
+    from docaudit.currency.families import current_twins
+    from docaudit.index.duplicates import signature
     from docaudit.records import Doc, Release
 
     body = " ".join(

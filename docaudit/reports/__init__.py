@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import DocauditError
-from ..records import Severity
-from ..result import AuditResult
+from docaudit.errors import DocauditError
+from docaudit.records import Severity
+from docaudit.result import AuditResult
+
 from . import github, html, json_report, junit, markdown, sarif, table
 
 FORMATS = {

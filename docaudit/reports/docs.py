@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..config import Config
-from ..currency import Currency
-from ..records import Doc
-from ..retrievers import Coverage
+from docaudit.config import Config
+from docaudit.currency.assess import Currency
+from docaudit.probing.retrievers import Coverage
+from docaudit.records import Doc
 
 
 @dataclass
@@ -26,8 +26,8 @@ def listing(
     index: Any, config: Config, now: datetime, sort: str, probes: Any = None, top_k: int | None = None, acks: Any = ()
 ) -> Listing:
     """The docs in the order asked: by path, or by risk (which runs the audit to weigh findings)."""
-    from ..audit import audit, collection_coverage, docs_overview
-    from ..risk import rank
+    from docaudit.audit import audit, collection_coverage, docs_overview
+    from docaudit.rules.risk import rank
 
     risks = None
     if sort == "risk":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..result import AuditResult
+from docaudit.result import AuditResult
+
 from .safe import terminal
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}

@@ -11,8 +11,8 @@ from collections import Counter
 from datetime import datetime
 from html import escape
 
-from ..records import Doc, Finding, safe_url
-from ..result import AuditResult
+from docaudit.records import Doc, Finding, safe_url
+from docaudit.result import AuditResult
 
 AGE_BUCKETS = ((90, "< 3 months"), (180, "3-6 months"), (365, "6-12 months"), (730, "1-2 years"), (10**9, "> 2 years"))
 SEVERITY_COLOURS = {"error": "#b3261e", "warning": "#b26a00", "note": "#3c6e9f"}

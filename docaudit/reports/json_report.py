@@ -10,8 +10,8 @@ import json
 from collections import Counter
 from datetime import datetime
 
-from ..records import iso
-from ..result import AuditResult
+from docaudit.records import iso
+from docaudit.result import AuditResult
 
 SCHEMA_VERSION = 1
 

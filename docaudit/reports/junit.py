@@ -5,8 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from ..records import iso
-from ..result import AuditResult
+from docaudit.records import iso
+from docaudit.result import AuditResult
+
 from .safe import xml_text
 
 

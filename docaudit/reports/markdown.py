@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from ..records import safe_url
-from ..result import AuditResult
+from docaudit.records import safe_url
+from docaudit.result import AuditResult
+
 from .safe import markdown_cell, terminal
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from .. import __version__ as docaudit_version
-from .. import ruleset
-from ..records import Finding
-from ..result import AuditResult
-from ..rules import RULE_HELP, RULES
+from docaudit import __version__ as docaudit_version
+from docaudit import rules
+from docaudit.records import Finding
+from docaudit.result import AuditResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "note": "note"}
@@ -27,7 +26,7 @@ def _location(finding: Finding) -> dict:
 
 
 def build(result: AuditResult, now: datetime) -> dict:
-    rule_ids = list(RULES)
+    rule_ids = list(rules.BY_ID)
     results = []
     for finding in result.findings:
         entry = {
@@ -60,13 +59,13 @@ def build(result: AuditResult, now: datetime) -> dict:
                         "version": docaudit_version,
                         "rules": [
                             {
-                                "id": rule,
-                                "shortDescription": {"text": RULE_HELP[rule]},
-                                "fullDescription": {"text": ruleset.get(rule).when},
-                                "help": {"text": ruleset.get(rule).action.format(other="the current doc")},
-                                "defaultConfiguration": {"level": LEVEL[severity.name]},
+                                "id": rule.id,
+                                "shortDescription": {"text": rule.summary},
+                                "fullDescription": {"text": rule.when},
+                                "help": {"text": rule.action.format(other="the current doc")},
+                                "defaultConfiguration": {"level": LEVEL[rule.severity.name]},
                             }
-                            for rule, severity in RULES.items()
+                            for rule in rules.ALL
                         ],
                     }
                 },

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..result import AuditResult
+from docaudit.result import AuditResult
+
 from .safe import terminal
 
 STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}

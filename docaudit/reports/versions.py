@@ -7,7 +7,8 @@ import json
 from rich.table import Table
 from rich.text import Text
 
-from ..site_model import Reading
+from docaudit.currency.site_model import Reading
+
 from .safe import terminal
 from .table import to_text
 
