@@ -105,75 +105,11 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {name: value or "" for name, value in attrs}
         if tag in HIDDEN:
-            if tag == "ac:parameter" and not self.hidden and attr.get("ac:name") == "title" and self._titled_macro():
-                self._flush()  # a notice's or an expand's title is what a reader sees first
-                self.prefix = "**"
-                self.in_title = True
-            else:
-                self.hidden += 1
-            return
-        if self.hidden:
-            return
-        if tag == "ac:structured-macro" or tag == "ac:macro":
-            self._flush()
-            name = attr.get("ac:name", "").lower()
-            self.macros.append(name)
-            if name in NOTICE_MACROS:
-                self.quote += 1
-            if name in CODE_MACROS:
-                self.code = []
-        elif tag == "ac:adf-node" or tag == "ac:adf-extension":
-            self._flush()
-            self.macros.append("panel" if attr.get("type") == "panel" else attr.get("type", ""))
-            if self.macros[-1] == "panel":
-                self.quote += 1
-        elif tag in HEADINGS:
-            self._flush()
-            self.prefix = "#" * HEADINGS[tag] + " "
-        elif tag in ("ul", "ol"):
-            self._flush()
-            self.lists.append(tag)
-        elif tag == "li" or tag == "ac:task":
-            self._flush()
-            depth = max(len(self.lists) - 1, 0)
-            bullet = "1. " if self.lists and self.lists[-1] == "ol" else "- "
-            self.prefix = "  " * depth + bullet
-        elif tag == "tr":
-            if self.rows:
-                self._flush_cell(
-                    keep_empty=False
-                )  # a table in a cell: what the cell said so far stays in the outer row
-            else:
-                self._flush()
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._flush_cell(keep_empty=False)  # text between cells, if any
-        elif tag == "br":
-            self._flush()
-        elif tag == "ac:link":
-            self.link = {"target": "", "body": [], "title": ""}
-        elif tag == "a" and self.link is None:
-            href = attr.get("href", "").strip()
-            self.link = {"target": href if WEB_LINK.match(href) else "", "body": [], "title": "", "web": True}
-        elif tag == "ri:page" and self.link is not None:
-            title = attr.get("ri:content-title", "")
-            self.link["title"] = title
-            self.link["target"] = self.page_id(title, attr.get("ri:space-key", ""))
-        elif tag == "ri:user":
-            who = attr.get("ri:account-id") or attr.get("ri:userkey") or attr.get("ri:username") or ""
-            name = self.user_name(who)
-            if self.link is not None:
-                self.link["title"] = f"@{name}" if name else "@user"
-            else:
-                self.inline.append(f"@{name}" if name else "@user")
-        elif tag == "ri:url" and self.link is not None:
-            self.link["title"] = attr.get("ri:value", "")
-        elif tag == "ri:attachment" and self.link is not None:
-            self.link["title"] = attr.get("ri:filename", "")
-        elif tag == "time":
-            self.inline.append(attr.get("datetime", ""))
-        elif tag in BLOCKS:
-            self._flush()
+            self._open_hidden(tag, attr)
+        elif not self.hidden:
+            opener = _OPENERS.get(tag) or (_Reader._open_block if tag in BLOCKS else None)
+            if opener:
+                opener(self, tag, attr)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -182,52 +118,148 @@ class _Reader(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in HIDDEN:
-            if tag == "ac:parameter" and self.in_title:
-                self.in_title = False
-                self._flush(closing="**")
-            else:
-                self.hidden = max(self.hidden - 1, 0)
-            return
-        if self.hidden:
-            return
-        if tag in ("ac:structured-macro", "ac:macro", "ac:adf-node", "ac:adf-extension"):
+            self._close_hidden(tag)
+        elif not self.hidden:
+            closer = _CLOSERS.get(tag) or (_Reader._close_block if tag in BLOCKS else None)
+            if closer:
+                closer(self, tag)
+
+    # --- one opener per element kind: (self, tag, attributes) ---------------------------
+
+    def _open_hidden(self, tag: str, attr: dict[str, str]) -> None:
+        if tag == "ac:parameter" and not self.hidden and attr.get("ac:name") == "title" and self._titled_macro():
+            self._flush()  # a notice's or an expand's title is what a reader sees first
+            self.prefix = "**"
+            self.in_title = True
+        else:
+            self.hidden += 1
+
+    def _open_macro(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+        name = attr.get("ac:name", "").lower()
+        self.macros.append(name)
+        if name in NOTICE_MACROS:
+            self.quote += 1
+        if name in CODE_MACROS:
+            self.code = []
+
+    def _open_adf(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+        self.macros.append("panel" if attr.get("type") == "panel" else attr.get("type", ""))
+        if self.macros[-1] == "panel":
+            self.quote += 1
+
+    def _open_heading(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+        self.prefix = "#" * HEADINGS[tag] + " "
+
+    def _open_list(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+        self.lists.append(tag)
+
+    def _open_item(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+        depth = max(len(self.lists) - 1, 0)
+        bullet = "1. " if self.lists and self.lists[-1] == "ol" else "- "
+        self.prefix = "  " * depth + bullet
+
+    def _open_row(self, tag: str, attr: dict[str, str]) -> None:
+        if self.rows:
+            self._flush_cell(keep_empty=False)  # a table in a cell: what the cell said so far stays in the outer row
+        else:
             self._flush()
-            if self._in_code():
-                body = "".join(self.code).strip("\n")
-                self.code = None
-                if body.strip():
-                    self._emit("```")
-                    for line in body.splitlines():
-                        self._emit(CONTROL.sub("", line.rstrip()))
-                    self._emit("```")
-            name = self.macros.pop() if self.macros else ""
-            if name in NOTICE_MACROS:
-                self.quote = max(self.quote - 1, 0)
+        self.rows.append([])
+
+    def _open_cell(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush_cell(keep_empty=False)  # text between cells, if any
+
+    def _open_block(self, tag: str, attr: dict[str, str]) -> None:
+        self._flush()
+
+    def _open_page_link(self, tag: str, attr: dict[str, str]) -> None:
+        self.link = {"target": "", "body": [], "title": ""}
+
+    def _open_web_link(self, tag: str, attr: dict[str, str]) -> None:
+        if self.link is None:
+            href = attr.get("href", "").strip()
+            self.link = {"target": href if WEB_LINK.match(href) else "", "body": [], "title": "", "web": True}
+
+    def _open_page(self, tag: str, attr: dict[str, str]) -> None:
+        if self.link is not None:
+            title = attr.get("ri:content-title", "")
+            self.link["title"] = title
+            self.link["target"] = self.page_id(title, attr.get("ri:space-key", ""))
+
+    def _open_user(self, tag: str, attr: dict[str, str]) -> None:
+        who = attr.get("ri:account-id") or attr.get("ri:userkey") or attr.get("ri:username") or ""
+        name = self.user_name(who)
+        mention = f"@{name}" if name else "@user"
+        if self.link is not None:
+            self.link["title"] = mention
+        else:
+            self.inline.append(mention)
+
+    def _open_link_resource(self, tag: str, attr: dict[str, str]) -> None:
+        if self.link is not None:
+            self.link["title"] = attr.get("ri:value" if tag == "ri:url" else "ri:filename", "")
+
+    def _open_time(self, tag: str, attr: dict[str, str]) -> None:
+        self.inline.append(attr.get("datetime", ""))
+
+    # --- one closer per element kind ----------------------------------------------------
+
+    def _close_hidden(self, tag: str) -> None:
+        if tag == "ac:parameter" and self.in_title:
+            self.in_title = False
+            self._flush(closing="**")
+        else:
+            self.hidden = max(self.hidden - 1, 0)
+
+    def _close_macro(self, tag: str) -> None:
+        self._flush()
+        if self._in_code():
+            body = "".join(self.code or []).strip("\n")
+            self.code = None
+            if body.strip():
+                self._emit("```")
+                for line in body.splitlines():
+                    self._emit(CONTROL.sub("", line.rstrip()))
+                self._emit("```")
+        name = self.macros.pop() if self.macros else ""
+        if name in NOTICE_MACROS:
+            self.quote = max(self.quote - 1, 0)
+        self._blank()
+
+    def _close_link(self, tag: str) -> None:
+        if self.link is None or (tag == "a") != ("web" in self.link):
+            return
+        link, self.link = self.link, None
+        text = " ".join(CONTROL.sub("", "".join(link["body"])).split()) or link["title"]
+        target = link["target"] if "web" in link else f"confluence:{link['target']}" * bool(link["target"])
+        if target and text and "[" not in text and "]" not in text:
+            self.inline.append(f"{OPEN}[{text}]({target}){CLOSE}")
+        else:
+            self.inline.append(text)
+
+    def _close_list(self, tag: str) -> None:
+        self._flush()
+        if self.lists:
+            self.lists.pop()
+        if not self.lists:
             self._blank()
-        elif (tag == "ac:link" or tag == "a") and self.link is not None and (tag == "a") == ("web" in self.link):
-            link, self.link = self.link, None
-            text = " ".join(CONTROL.sub("", "".join(link["body"])).split()) or link["title"]
-            target = link["target"] if "web" in link else f"confluence:{link['target']}" * bool(link["target"])
-            if target and text and "[" not in text and "]" not in text:
-                self.inline.append(f"{OPEN}[{text}]({target}){CLOSE}")
-            else:
-                self.inline.append(text)
-        elif tag in ("ul", "ol"):
-            self._flush()
-            if self.lists:
-                self.lists.pop()
-            if not self.lists:
-                self._blank()
-        elif tag in ("td", "th"):
-            self._flush_cell()
-        elif tag == "tr":
-            self._flush_cell(keep_empty=False)
-            if self.rows:
-                self._emit_row(self.rows.pop())
-        elif tag in HEADINGS or tag in ("li", "ac:task") or tag in BLOCKS:
-            self._flush()
-            if not self.rows and (tag in HEADINGS or tag in ("p", "table", "ac:task-list")):
-                self._blank()
+
+    def _close_cell(self, tag: str) -> None:
+        self._flush_cell()
+
+    def _close_row(self, tag: str) -> None:
+        self._flush_cell(keep_empty=False)
+        if self.rows:
+            self._emit_row(self.rows.pop())
+
+    def _close_block(self, tag: str) -> None:
+        self._flush()
+        if not self.rows and (tag in HEADINGS or tag in ("p", "table", "ac:task-list")):
+            self._blank()
 
     def handle_data(self, data: str) -> None:
         if self.hidden:
@@ -294,3 +326,43 @@ class _Reader(HTMLParser):
             if line or (out and out[-1]):  # one blank line between blocks
                 out.append(line.rstrip())
         return "\n".join(out).strip() + "\n" if out else ""
+
+
+_OPENERS: dict[str, Callable[[_Reader, str, dict[str, str]], None]] = {
+    "ac:structured-macro": _Reader._open_macro,
+    "ac:macro": _Reader._open_macro,
+    "ac:adf-node": _Reader._open_adf,
+    "ac:adf-extension": _Reader._open_adf,
+    **{heading: _Reader._open_heading for heading in HEADINGS},
+    "ul": _Reader._open_list,
+    "ol": _Reader._open_list,
+    "li": _Reader._open_item,
+    "ac:task": _Reader._open_item,
+    "tr": _Reader._open_row,
+    "td": _Reader._open_cell,
+    "th": _Reader._open_cell,
+    "br": _Reader._open_block,
+    "ac:link": _Reader._open_page_link,
+    "a": _Reader._open_web_link,
+    "ri:page": _Reader._open_page,
+    "ri:user": _Reader._open_user,
+    "ri:url": _Reader._open_link_resource,
+    "ri:attachment": _Reader._open_link_resource,
+    "time": _Reader._open_time,
+}
+_CLOSERS: dict[str, Callable[[_Reader, str], None]] = {
+    "ac:structured-macro": _Reader._close_macro,
+    "ac:macro": _Reader._close_macro,
+    "ac:adf-node": _Reader._close_macro,
+    "ac:adf-extension": _Reader._close_macro,
+    "ac:link": _Reader._close_link,
+    "a": _Reader._close_link,
+    "ul": _Reader._close_list,
+    "ol": _Reader._close_list,
+    "td": _Reader._close_cell,
+    "th": _Reader._close_cell,
+    "tr": _Reader._close_row,
+    **{heading: _Reader._close_block for heading in HEADINGS},
+    "li": _Reader._close_block,
+    "ac:task": _Reader._close_block,
+}

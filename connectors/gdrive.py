@@ -11,9 +11,6 @@ Calls go through `gdrive_api.DriveApi` (google-api-python-client, retried by `do
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +22,7 @@ from docaudit.records import Doc, Gone, Marker, Owner, Skipped, Touched, to_utc
 from docaudit.text import html_to_text, title_and_headings
 
 from .gdrive_api import DriveApi, DriveError  # noqa: F401 - DriveError: re-exported
+from .gdrive_files import DOCX, Unreadable, extract, library_warnings
 
 KIND = "gdrive"
 FOLDER = "application/vnd.google-apps.folder"
@@ -32,7 +30,6 @@ SHORTCUT = "application/vnd.google-apps.shortcut"
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 UPLOADED_TABLES = ("text/csv", "text/tab-separated-values")  # read like Sheets, with export_sheets
 UPLOADED_TEXT = {"text/markdown", "text/x-markdown", "text/plain", "text/html", "application/pdf", DOCX}
 FILE_FIELDS = (
@@ -251,7 +248,7 @@ class _Crawl:
             if exc.status == 404:
                 return  # gone between listing and reading
             raise
-        except _Unreadable as exc:
+        except Unreadable as exc:
             yield Skipped(KIND, self.space, path, str(exc))
             return
         yield self._doc(file, path, text, suffix, stamp)
@@ -278,8 +275,8 @@ class _Crawl:
                 "utf-8"
             ), ".csv"
         data = self.api.execute(files.get_media(fileId=file["id"], supportsAllDrives=True), "files.get_media")
-        with _library_warnings() as warnings:
-            text = _extract(data, mime)
+        with library_warnings() as warnings:
+            text = extract(data, mime)
         if warnings:
             self.warnings[file["id"]] = warnings
         suffixes = {"text/html": ".html", "text/markdown": ".md", "text/x-markdown": ".md", "text/csv": ".csv"}
@@ -334,59 +331,6 @@ class _Crawl:
             names.append(name.replace("/", "-"))
             current = parent
         return "/".join(reversed(names))
-
-
-class _Unreadable(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _library_warnings() -> Iterator[list[str]]:
-    """What pypdf and python-docx log about a file ("invalid pdf header"), kept as the file's note
-    instead of lines on the user's terminal."""
-    caught: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            caught.append(" ".join(record.getMessage().split())[:120])
-
-    handler = Collect(logging.WARNING)
-    loggers = [logging.getLogger(name) for name in ("pypdf", "docx")]
-    saved = [(lg.propagate, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.propagate = False
-    try:
-        yield caught
-    finally:
-        for lg, (propagate, level) in zip(loggers, saved):
-            lg.removeHandler(handler)
-            lg.propagate, lg.level = propagate, level
-
-
-def _extract(data: bytes, mime: str) -> str:
-    """Text out of an uploaded file, with pypdf and python-docx for the binary formats."""
-    if mime == "application/pdf":
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-
-        try:
-            return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-            raise _Unreadable(f"unreadable PDF ({type(exc).__name__})") from None
-    if mime == DOCX:
-        import zipfile
-
-        from docx import Document
-
-        try:
-            return "\n\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise _Unreadable(f"unreadable DOCX ({type(exc).__name__})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Unreadable("not valid UTF-8") from None
 
 
 def _title(file: dict) -> str:

@@ -13,30 +13,24 @@ import hashlib
 import os
 import re
 import stat
-import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-
-import yaml
 
 from connectors import CrawlState
 from docaudit.config import Config
-from docaudit.currency.banners import find_banners, resolve_link
-from docaudit.currency.headers import owner_from_text, read_header, status_markers
+from docaudit.currency.headers import owner_from_text, read_header
 from docaudit.currency.sites import Reading, Site, read_site
 from docaudit.errors import DocauditError
-from docaudit.records import Doc, Gone, Marker, Owner, Skipped, to_utc
+from docaudit.records import Doc, Gone, Owner, Skipped, to_utc
 from docaudit.text import decodable, html_to_text, title_and_headings
-from docaudit.yamlfile import safe_load
 
 from . import git_history
+from .git_frontmatter import cascades_of, frontmatter_of, ignores, page_markers, split_frontmatter
 from .git_history import FileHistory, run_git  # noqa: F401 - run_git: re-exported for the gate
 
 KIND = "git"
 EXTENSIONS = {".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm"}
-MARKER_KEYS = ("deprecated", "is_deprecated", "archived", "superseded_by", "review_by")
 SKIP_DIRS = {".git", "node_modules", ".docaudit", ".venv", "venv", "__pycache__"}
-IGNORE_COMMENT = re.compile(r"<!--\s*docaudit:\s*ignore\b([^>]*?)\s*-->", re.IGNORECASE)
 
 
 def space_for(target: str) -> str:
@@ -90,8 +84,8 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     codeowners = git_history.codeowners(root)
     owners_files = git_history.owners_files(root, files)
     # Index pages are read for their cascades and for what they say of their version: once.
-    frontmatter = functools.cache(lambda rel: _frontmatter_of(root, rel))
-    cascades = _cascades(doc_files, frontmatter)
+    frontmatter = functools.cache(lambda rel: frontmatter_of(root, rel))
+    cascades = cascades_of(doc_files, frontmatter)
     try:
         site = read_site(root, files, frontmatter, config.versions)
     except Exception as exc:  # an input nobody foresaw costs the version reading, never the crawl
@@ -129,7 +123,7 @@ def site_of(target: str, config: Config) -> Site:
     if not root.is_dir():
         raise DocauditError(f"{target}: not a folder")
     files = _list_files(root, git_history.git_toplevel(root))
-    return read_site(root, files, functools.cache(lambda rel: _frontmatter_of(root, rel)), config.versions)
+    return read_site(root, files, functools.cache(lambda rel: frontmatter_of(root, rel)), config.versions)
 
 
 # --- listing and reading -------------------------------------------------------------
@@ -201,122 +195,6 @@ def _read(root: Path, rel: str, config: Config) -> tuple[str, str]:
         return "", f"not valid UTF-8 (byte {exc.start})"
 
 
-# --- history ---------------------------------------------------------------------------
-
-
-# --- ownership ---------------------------------------------------------------------------
-
-
-# --- frontmatter, cascades, markers --------------------------------------------------------
-
-
-def _split_frontmatter(text: str) -> tuple[dict, str, str | None]:
-    """(frontmatter, body, problem). YAML between `---`, or TOML between `+++` (Hugo)."""
-    for fence, parse in (("---", safe_load), ("+++", tomllib.loads)):
-        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
-            end = re.search(rf"^{re.escape(fence)}\s*$", text[len(fence) + 1 :], re.MULTILINE)
-            if not end:
-                return {}, text, "frontmatter is not closed"
-            raw = text[len(fence) + 1 : len(fence) + 1 + end.start()]
-            body = text[len(fence) + 1 + end.end() :].lstrip("\r\n")
-            try:
-                data = parse(raw) or {}
-            except (yaml.YAMLError, tomllib.TOMLDecodeError, RecursionError) as exc:
-                return (
-                    {},
-                    body,
-                    f"frontmatter could not be parsed ({(str(exc).splitlines() or ['nested too deeply'])[0][:120]})",
-                )
-            if not isinstance(data, dict):
-                return {}, body, "frontmatter is not a mapping"
-            return data, body, None
-    return {}, text, None
-
-
-def _frontmatter_of(root: Path, rel: str) -> dict:
-    try:
-        meta, _, _ = _split_frontmatter((root / rel).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        return {}
-    return meta
-
-
-def _cascades(doc_files: list[str], frontmatter: Callable[[str], dict]) -> dict[str, tuple[dict, str]]:
-    """Folder -> (markers, index file) from Hugo `_index.md` pages with a `cascade` block."""
-    cascades = {}
-    for rel in doc_files:
-        if PurePosixPath(rel).stem != "_index":
-            continue
-        meta = frontmatter(rel)
-        cascade = meta.get("cascade")
-        if isinstance(cascade, list):  # Hugo allows a list of blocks; targeted ones we cannot judge
-            cascade = next((c for c in cascade if isinstance(c, dict) and "_target" not in c), None)
-        if isinstance(cascade, dict):
-            markers = {k: cascade[k] for k in (*MARKER_KEYS, "owner", "status") if k in cascade}
-            if markers:
-                cascades[str(PurePosixPath(rel).parent)] = (markers, rel)
-    return cascades
-
-
-def _inherited(rel: str, cascades: dict[str, tuple[dict, str]]) -> list[tuple[dict, str]]:
-    """Cascaded markers from the nearest section first."""
-    found = []
-    parent = PurePosixPath(rel).parent
-    for folder in [parent, *parent.parents]:
-        key = str(folder)
-        if key in cascades and cascades[key][1] != rel:
-            found.append(cascades[key])
-    return found
-
-
-def _truthy(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "false", "no", "0")
-    return bool(value)
-
-
-def _markers_from(meta: dict, source: str, rel: str, config: Config) -> list[Marker]:
-    markers = []
-    for key, kind in (("deprecated", "deprecated"), ("is_deprecated", "deprecated"), ("archived", "archived")):
-        if key in meta and _truthy(meta[key]):
-            markers.append(Marker(kind, str(meta[key]), source))
-    for marker in status_markers(meta, source, config.markers):
-        if marker.kind in {m.kind for m in markers}:
-            continue
-        if marker.kind in ("superseded_by", "replaces") and not marker.value.isdigit():
-            marker = Marker(marker.kind, resolve_link(rel, marker.value), marker.source)  # a link, not an id
-        markers.append(marker)
-    successor = meta.get("superseded_by")
-    if successor and not any(m.kind == "superseded_by" for m in markers):
-        markers.append(Marker("superseded_by", resolve_link(rel, str(successor)), source))
-    if meta.get("review_by"):
-        value = meta["review_by"]
-        try:
-            when = to_utc(value if not isinstance(value, str) else value.strip())
-            markers.append(Marker("review_by", when.date().isoformat(), source))
-        except (TypeError, ValueError):
-            markers.append(Marker("review_by", str(value), source, valid=False))
-    return markers
-
-
-def _ignores(meta: dict, text: str) -> list[Marker]:
-    """Suppressions the doc asks for: frontmatter `docaudit: {ignore: [...]}`, or `<!-- docaudit: ignore RULE -->`."""
-    markers = []
-    settings = meta.get("docaudit")
-    if isinstance(settings, dict):
-        rules = settings.get("ignore") or []
-        for rule in [rules] if isinstance(rules, str) else rules:
-            markers.append(Marker("ignore", str(rule), "frontmatter"))
-    for match in IGNORE_COMMENT.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        rules = [r for r in re.split(r"[\s,]+", match.group(1)) if r] or ["all"]
-        markers += [Marker("ignore", rule, f"comment at line {line}") for rule in rules]
-    return markers
-
-
-# --- titles and text ---------------------------------------------------------------------
-
-
 def _build_doc(
     space: str,
     rel: str,
@@ -330,8 +208,8 @@ def _build_doc(
 ) -> Doc:
     body, title, headings, meta, header, notes = _content(rel, text)
     fields = {**header, **meta}
-    markers, owner_value = _page_markers(rel, fields, meta, header, body, cascades, config)
-    markers += _ignores(meta, text)
+    markers, owner_value = page_markers(rel, fields, meta, header, body, cascades, config)
+    markers += ignores(meta, text)
     owner, unowned_because = _owner_of(rel, owner_value, meta, fields, codeowners, owners_files, config)
     if history:
         last_modified, created = history.last_modified, history.created
@@ -376,7 +254,7 @@ def _content(rel: str, text: str) -> tuple[str, str, list[str], dict, dict, list
     meta: dict = {}
     body = text
     if suffix in (".md", ".mdx", ".markdown"):
-        meta, body, problem = _split_frontmatter(text)
+        meta, body, problem = split_frontmatter(text)
         if problem:
             notes.append(problem)
     header: dict = {}
@@ -387,29 +265,6 @@ def _content(rel: str, text: str) -> tuple[str, str, list[str], dict, dict, list
     else:
         title, headings = title_and_headings(suffix, body)
     return body, title, headings, meta, header, notes
-
-
-def _page_markers(
-    rel: str, fields: dict, meta: dict, header: dict, body: str, cascades: dict, config: Config
-) -> tuple[list[Marker], object]:
-    """The page's markers (its own fields, what index pages cascade onto it, banners in its text) and
-    the owner it names or inherits."""
-    markers = _markers_from(fields, "frontmatter" if meta else "header", rel, config)
-    if header.get("_id"):
-        markers.append(Marker("alias", header["_id"], "header"))
-    owner_value = fields.get("owner")
-    own_keys = set(meta)  # a page's own value, even `deprecated: false`, beats a cascade (as in Hugo)
-    for inherited, index_file in _inherited(rel, cascades):
-        markers += [
-            m
-            for m in _markers_from(inherited, f"cascade from {index_file}", rel, config)
-            if m.kind not in own_keys and not (m.kind == "deprecated" and "is_deprecated" in own_keys)
-        ]
-        own_keys |= set(inherited)
-        owner_value = owner_value or inherited.get("owner")
-    if not any(m.kind in ("deprecated", "archived", "current") for m in markers):
-        markers += find_banners(rel, body)
-    return markers, owner_value
 
 
 def _owner_of(

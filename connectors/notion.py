@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from connectors import CrawlState
 from docaudit.config import Config
@@ -23,22 +22,9 @@ from docaudit.currency.banners import find_banners
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, to_utc
 
 from .notion_api import PAGE_SIZE, NotionApi, NotionError  # noqa: F401 - NotionApi, NotionError: re-exported
+from .notion_text import TEXT_BLOCKS, UNKNOWN, leaf_line, page_title, parent_database, parent_id, plain, rich, text_line
 
 KIND = "notion"
-TEXT_BLOCKS = {
-    "paragraph": "",
-    "heading_1": "# ",
-    "heading_2": "## ",
-    "heading_3": "### ",
-    "bulleted_list_item": "- ",
-    "numbered_list_item": "1. ",
-    "quote": "> ",
-    "toggle": "",
-    "to_do": "",
-    "callout": "> ",
-    "code": "",
-}
-SILENT_BLOCKS = {"divider", "breadcrumb", "table_of_contents", "column_list", "column", "template"}
 STATUS_MARKERS = re.compile(r"\b(deprecated|archived|obsolete|superseded|retired)\b", re.IGNORECASE)
 NOTION_LINK = re.compile(r"\[([^\]]*)\]\(notion:[^)]+\)")
 
@@ -73,31 +59,9 @@ class _Crawl:
         self.new_style = self.settings.api_version >= "2025"
 
     def run(self) -> Iterator[Doc | Skipped | Gone]:
-        containers = self._containers()
-        since = None
-        if not self.full and self.edited_through:
-            since = self.edited_through - timedelta(minutes=self.settings.edit_overlap_minutes)
-        listed: dict[str, dict] = {}
-        for page in self.api.paginate(
-            "POST",
-            "search",
-            {
-                "filter": {"property": "object", "value": "page"},
-                "sort": {"timestamp": "last_edited_time", "direction": "descending"},
-            },
-        ):
-            if since and to_utc(page["last_edited_time"]) < since:
-                break  # sorted newest first: everything from here on is older than the last crawl
-            listed[page["id"]] = page
-        if self.full:
-            for container in containers:
-                path = (
-                    f"data_sources/{container['id']}/query" if self.new_style else f"databases/{container['id']}/query"
-                )
-                for page in self.api.paginate("POST", path, {}):
-                    listed.setdefault(page["id"], page)
+        listed = self._listed()
         for page in listed.values():
-            self.titles[page["id"]] = [_page_title(page), _parent_id(page)]
+            self.titles[page["id"]] = [page_title(page), parent_id(page)]
         newest = max((to_utc(p["last_edited_time"]) for p in listed.values()), default=None)
         for page in listed.values():
             if page.get("in_trash") or page.get("archived") or page.get("is_archived"):
@@ -119,19 +83,40 @@ class _Crawl:
             "titles": self.titles,
         }
 
+    def _listed(self) -> dict[str, dict]:
+        """Pages edited since the cursor (all of them on a full crawl, database rows included), by id."""
+        containers = self._containers()
+        since = None
+        if not self.full and self.edited_through:
+            since = self.edited_through - timedelta(minutes=self.settings.edit_overlap_minutes)
+        listed: dict[str, dict] = {}
+        newest_first = {"timestamp": "last_edited_time", "direction": "descending"}
+        for page in self.api.paginate(
+            "POST", "search", {"filter": {"property": "object", "value": "page"}, "sort": newest_first}
+        ):
+            if since and to_utc(page["last_edited_time"]) < since:
+                break  # sorted newest first: everything from here on is older than the last crawl
+            listed[page["id"]] = page
+        if self.full:
+            query = "data_sources/{}/query" if self.new_style else "databases/{}/query"
+            for container in containers:
+                for page in self.api.paginate("POST", query.format(container["id"]), {}):
+                    listed.setdefault(page["id"], page)
+        return listed
+
     def _containers(self) -> list[dict]:
         """Databases (2022-06-28) or data sources (2025-09-03): few, listed whole every crawl for breadcrumbs."""
         value = "data_source" if self.new_style else "database"
         found = list(self.api.paginate("POST", "search", {"filter": {"property": "object", "value": value}}))
         for container in found:
-            title = _plain(container.get("title"))
+            title = plain(container.get("title"))
             if self.new_style:
-                parent = _parent_id({"parent": container.get("database_parent") or {}})
+                parent = parent_id({"parent": container.get("database_parent") or {}})
                 database_id = (container.get("parent") or {}).get("database_id")
                 if database_id:
                     self.titles[database_id] = [title, parent]
             else:
-                parent = _parent_id(container)
+                parent = parent_id(container)
             self.titles[container["id"]] = [title, parent]
         return [c for c in found if not (c.get("in_trash") or c.get("archived"))]
 
@@ -139,7 +124,7 @@ class _Crawl:
 
     def _page(self, page: dict) -> Iterator[Doc | Skipped | Gone]:
         page_id = page["id"]
-        title = " ".join((_page_title(page) or "Untitled").split())
+        title = " ".join((page_title(page) or "Untitled").split())
         unknown: list[tuple[str, str]] = []
         lines = [f"# {title}", ""]
         lines += self._property_lines(page)
@@ -155,7 +140,7 @@ class _Crawl:
         linked = "\n".join(lines).strip() + "\n"
         markers = [_plain_marker(m) for m in find_banners("", linked)]
         markers += self._property_markers(page)
-        database = _parent_database(page)
+        database = parent_database(page)
         if database:
             # A row: its "Name: value" lines are facts about this row, never a conflict with another row's.
             markers.append(Marker("database", database, "Notion database row"))
@@ -214,7 +199,7 @@ class _Crawl:
         data = block.get(kind) or {}
         children_of = block["id"] if block.get("has_children") else None
         if kind in TEXT_BLOCKS:
-            return _text_line(kind, data, indent), children_of
+            return text_line(kind, data, indent), children_of
         if kind == "synced_block":
             return None, (data.get("synced_from") or {}).get("block_id") or children_of
         if kind in ("child_page", "child_database"):  # a page or database of its own, crawled on its own
@@ -225,7 +210,7 @@ class _Crawl:
             target = data.get(data.get("type", ""), "")
             title = (self.titles.get(target) or ["a linked page"])[0]
             return f"{indent}[{title}](notion:{target})", children_of
-        line = _leaf_line(kind, data, indent)
+        line = leaf_line(kind, data, indent)
         if line is UNKNOWN and children_of:
             return None, children_of  # an unknown container: its children still count
         return line, children_of
@@ -246,7 +231,7 @@ class _Crawl:
         kind = prop.get("type", "")
         value = prop.get(kind)
         if kind in ("rich_text",):
-            return _rich(value)
+            return rich(value)
         if kind in ("select", "status"):
             return (value or {}).get("name", "")
         if kind == "multi_select":
@@ -351,97 +336,8 @@ class _Crawl:
         return "/".join(reversed(names))
 
 
-UNKNOWN = "\x00unknown"  # a block type with no text docaudit can find: counted as skipped
-
-
-def _text_line(kind: str, data: dict, indent: str) -> str:
-    text = _rich(data.get("rich_text"))
-    if kind == "to_do":
-        text = f"[{'x' if data.get('checked') else ' '}] {text}"
-    elif kind == "callout":
-        text = f"{(data.get('icon') or {}).get('emoji', '')} {text}".strip()
-    elif kind == "code":
-        text = f"```{data.get('language', '')}\n{text}\n```"
-    prefix = TEXT_BLOCKS[kind]
-    return f"{prefix}{text}" if prefix.startswith("#") else f"{indent}{prefix}{text}"
-
-
-def _leaf_line(kind: str, data: dict, indent: str) -> str | None:
-    """The line of a block that is neither text nor a container of pages."""
-    if kind == "table_row":
-        return indent + " | ".join(_rich(cell) for cell in data.get("cells", []))
-    if kind == "table" or kind in SILENT_BLOCKS:
-        return None  # a table's rows are its children; dividers and columns say nothing
-    if kind in ("bookmark", "embed", "link_preview"):
-        caption = _rich(data.get("caption"))
-        return f"{indent}{caption + ': ' if caption else ''}{data.get('url', '')}"
-    if kind in ("image", "file", "pdf", "video", "audio"):
-        caption = _rich(data.get("caption"))
-        return f"{indent}{caption}" if caption else None
-    if kind == "equation":
-        return f"{indent}{data.get('expression', '')}"
-    # A type docaudit does not know (a tab, a new container) still gives up its text and children.
-    text = _any_text(data)
-    return f"{indent}{text}" if text else UNKNOWN
-
-
 def _plain_marker(marker: Marker) -> Marker:
     """A banner's quote without link syntax; a successor link as the page id."""
     if marker.kind == "superseded_by":
         return Marker(marker.kind, marker.value.removeprefix("notion:"), marker.source)
     return Marker(marker.kind, NOTION_LINK.sub(r"\1", marker.value), marker.source)
-
-
-def _rich(items: Any) -> str:
-    """Plain text; a page mention becomes a link so a "superseded by @Page" banner can name its successor."""
-    parts = []
-    for item in items or []:
-        mention = item.get("mention") or {}
-        if mention.get("type") == "page":
-            parts.append(f"[{item.get('plain_text', '')}](notion:{mention['page']['id']})")
-        else:
-            parts.append(item.get("plain_text", ""))
-    return "".join(parts)
-
-
-RICH_TEXT_KEYS = ("rich_text", "text", "title", "caption")
-
-
-def _any_text(data: Any) -> str:
-    """The rich text a block of an unknown type carries, wherever its payload keeps it."""
-    if not isinstance(data, dict):
-        return ""
-    parts = []
-    for key in RICH_TEXT_KEYS:
-        value = data.get(key)
-        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-            parts.append(_rich(value))
-        elif isinstance(value, str) and key == "title":
-            parts.append(value)
-    return " ".join(p for p in parts if p.strip())
-
-
-def _plain(items: Any) -> str:
-    return _rich(items).strip()
-
-
-def _page_title(page: dict) -> str:
-    for prop in (page.get("properties") or {}).values():
-        if prop.get("type") == "title":
-            return _plain(prop.get("title"))
-    return ""
-
-
-def _parent_database(page: dict) -> str:
-    parent = page.get("parent") or {}
-    if parent.get("type") in ("database_id", "data_source_id"):
-        return str(parent.get("database_id") or parent.get(parent["type"]) or "")
-    return ""
-
-
-def _parent_id(obj: dict) -> str | None:
-    parent = obj.get("parent") or {}
-    kind = parent.get("type")
-    if kind in ("page_id", "database_id", "block_id", "data_source_id"):
-        return parent.get(kind)
-    return None

@@ -11,7 +11,8 @@ from typing import Any
 
 import connectors
 from connectors import gitrepo
-from docaudit.currency.assess import Currency, assess
+from docaudit.currency.assess import assess
+from docaudit.currency.verdict import Currency
 from docaudit.index.duplicates import find_duplicates
 from docaudit.index.store import CrawlStats, Index
 from docaudit.probing.own import PROBE_BATCH, Variant, own_batches

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from docaudit.currency.assess import Currency
+from docaudit.currency.verdict import Currency
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.probing.retrievers import Outside
 

@@ -54,30 +54,47 @@ def title_and_headings(suffix: str, body: str) -> tuple[str, list[str]]:
     lines = body.splitlines()
     headings: list[str] = []
     if suffix in (".md", ".mdx", ".markdown"):
-        in_code = False
-        for line in lines:
-            if line.lstrip().startswith(("```", "~~~")):
-                in_code = not in_code
-            elif not in_code and (m := re.match(r"^(#{1,3})\s+(.+?)\s*#*\s*$", line)):
-                headings.append(m.group(2))
+        headings = _markdown_headings(lines)
     elif suffix == ".rst":
-        rule = re.compile(r"([=\-~^\"'`#*+])\1{2,}\s*")
-        for over, middle, under in zip(lines, lines[1:], lines[2:]):
-            # An over- and underlined heading at the top is the document title, whatever comes first
-            if rule.fullmatch(over) and middle.strip() and rule.fullmatch(under) and over.strip() == under.strip():
-                title = middle.strip()
-                rest = [h for h in title_and_headings(".rst-body", body)[1] if h != title]
-                return title, rest
-    if suffix in (".rst", ".rst-body"):
-        for above, below in zip(lines, lines[1:]):
-            if (
-                above.strip()
-                and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}\s*", below)
-                and len(below.strip()) >= len(above.strip())
-            ):
-                headings.append(above.strip())
+        headings = _rst_headings(lines)
+        title = _rst_title(lines)
+        if title is not None:
+            return title, [h for h in headings if h != title]
     elif suffix in (".adoc", ".asciidoc"):
         headings = [m.group(2) for line in lines if (m := re.match(r"^(={1,3})\s+(.+)$", line))]
-    if suffix == ".rst-body":
-        return "", headings
     return (headings[0] if headings else ""), headings[1:]
+
+
+def _markdown_headings(lines: list[str]) -> list[str]:
+    headings, in_code = [], False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        elif not in_code and (m := re.match(r"^(#{1,3})\s+(.+?)\s*#*\s*$", line)):
+            headings.append(m.group(2))
+    return headings
+
+
+_RST_RULE = re.compile(r"([=\-~^\"'`#*+])\1{2,}\s*")
+
+
+def _rst_title(lines: list[str]) -> str | None:
+    """An over- and underlined heading is the document title, whatever comes before it."""
+    for over, middle, under in zip(lines, lines[1:], lines[2:]):
+        if (
+            _RST_RULE.fullmatch(over)
+            and middle.strip()
+            and _RST_RULE.fullmatch(under)
+            and over.strip() == under.strip()
+        ):
+            return middle.strip()
+    return None
+
+
+def _rst_headings(lines: list[str]) -> list[str]:
+    """Underlined headings: a line with a rule at least as long under it."""
+    return [
+        above.strip()
+        for above, below in zip(lines, lines[1:])
+        if above.strip() and _RST_RULE.fullmatch(below) and len(below.strip()) >= len(above.strip())
+    ]

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from docaudit.config import Config
-from docaudit.currency.assess import assess, find_version, topic_stem
+from docaudit.currency.assess import assess
+from docaudit.currency.lineage import find_version, topic_stem
 from docaudit.records import Doc, Marker
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)

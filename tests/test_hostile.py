@@ -33,7 +33,7 @@ def hostile_result() -> AuditResult:
         "git", "s", "g.md", HOSTILE_TITLE, "", path="docs/`g`|\x1b.md", owner=Owner("Eve\n@admins", "eve@example.com")
     )
     finding = Finding("stale-surfaces", Severity.warning, doc, f"'{doc.title}' is old", {"probes": []})
-    from docaudit.currency.assess import Currency
+    from docaudit.currency.verdict import Currency
 
     return AuditResult([finding], {doc.key: doc}, {doc.key: Currency("stale", ["edited long ago"])}, [], [])
 

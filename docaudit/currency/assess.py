@@ -7,13 +7,8 @@ declared current version, and the age policy, and keeps every reason that fired.
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,92 +17,8 @@ from docaudit.records import Doc, Release
 
 from . import sites
 from .families import current_twins
-from .sites import release_key as _site_release_key
-
-CURRENT, AGING, SUPERSEDED, DEPRECATED = "current", "aging", "superseded", "deprecated"
-
-
-def release_key(label: str) -> tuple[int, ...]:
-    """Major, minor, patch: how a version in a path or title compares with another."""
-    return _site_release_key(label)[:3]
-
-
-@dataclass(frozen=True)
-class Version:
-    kind: str  # "release" (v3.1) or "time" (2021, 2026 Q3): only the same kind compares
-    key: tuple[int, ...]
-    label: str
-    where: str  # "path" or "title"
-
-
-@dataclass
-class Currency:
-    status: str
-    reasons: list[str] = field(default_factory=list)
-    superseded_by: str | None = None  # doc key
-    version: Version | None = None
-    age_days: int | None = None
-    max_age_days: int = 0
-    age_policy: str = ""  # where the age policy was set; "" for the built-in default, which raises no finding
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "reasons": self.reasons,
-            "superseded_by": self.superseded_by,
-            "version": self.version.label if self.version else None,
-            "age_days": self.age_days,
-            "max_age_days": self.max_age_days,
-            "age_policy": self.age_policy or "default",
-        }
-
-
-_RELEASE = re.compile(r"(?<![\w.])(?:v|version[-_ ]?)(\d+(?:\.\d+){0,2})(?![\w.]*\d)", re.IGNORECASE)
-_BARE_RELEASE_SEGMENT = re.compile(r"^(\d+(?:\.\d+){1,2})(?:\.x)?$")
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
-_QUARTER = re.compile(r"(?<![a-z])q([1-4])(?![a-z0-9])", re.IGNORECASE)
-_VERSION_TOKENS = re.compile(
-    r"(?<![\w.])(v|version[-_ ]?)\d+(\.\d+)*|(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)|(?<![a-z])q[1-4](?![a-z0-9])"
-    r"|(?<![\w.])\d+\.\d+(\.\d+)?(\.x)?(?![\w.])|\b(old|legacy|archived?|deprecated|current|latest|new)\b",
-    re.IGNORECASE,
-)
-
-
-def find_version(doc: Doc) -> Version | None:
-    """The version a doc's path or title carries: a release (v3.1) or a period (2021, Q3 2026)."""
-    for where, text in (("path", doc.path or doc.id), ("title", doc.title)):
-        segments = text.split("/") if where == "path" else [text]
-        for segment in reversed(segments):  # the file name speaks before its folders
-            stem = PurePosixPath(segment).stem if where == "path" and segment == segments[-1] else segment
-            if m := _RELEASE.search(stem):
-                return Version("release", release_key(m.group(1)), "v" + m.group(1), where)
-            if where == "path" and (m := _BARE_RELEASE_SEGMENT.match(stem)):
-                return Version("release", release_key(m.group(1)), m.group(1), where)
-        for segment in reversed(segments):
-            stem = PurePosixPath(segment).stem if where == "path" and segment == segments[-1] else segment
-            year = _YEAR.search(stem)
-            quarter = _QUARTER.search(stem)
-            if year:
-                q = int(quarter.group(1)) if quarter else 0
-                label = f"{year.group(1)} Q{q}" if q else year.group(1)
-                return Version("time", (int(year.group(1)), q), label, where)
-            if quarter and doc.created:
-                # A quarter alone ("Q3 migration") belongs to the year the doc was written.
-                year_of = doc.created.year
-                q = int(quarter.group(1))
-                return Version("time", (year_of, q), f"{year_of} Q{q} (year from creation date)", where)
-    return None
-
-
-def topic_stem(text: str) -> str:
-    """Text with versions, years and words like 'legacy' removed: docs on one topic share it."""
-    text = _VERSION_TOKENS.sub(" ", text.lower())
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-def _path_stem(doc: Doc) -> str:
-    path = PurePosixPath(doc.path or doc.id)
-    return topic_stem(str(path.with_suffix(""))) if path.suffix else topic_stem(str(path))
+from .lineage import in_series, is_number, lineage, release_key, version_of
+from .verdict import AGING, CURRENT, DEPRECATED, SUPERSEDED, Currency
 
 
 def assess(
@@ -117,6 +28,25 @@ def assess(
     now: datetime,
 ) -> dict[str, Currency]:
     """Currency of every doc, keyed like `docs`."""
+    by_name = _names(docs)
+    versions = {key: version_of(doc) for key, doc in docs.items()}
+    releases = {key: _release_of(doc, config) for key, doc in docs.items()}
+    result: dict[str, Currency] = {}
+    for key, doc in docs.items():
+        max_age, policy = config.age_policy_for(doc.path or doc.id)
+        age = (now - doc.last_modified).days if doc.last_modified else None
+        result[key] = Currency(CURRENT, version=versions[key], age_days=age, max_age_days=max_age, age_policy=policy)
+        _read_markers(key, doc, docs, by_name, result[key])
+    _replaced(docs, by_name, result)
+    _site_versions(docs, releases, result)
+    lineage(docs, vectors, versions, releases, config, result)
+    for key, doc in docs.items():
+        _judge_age(doc, releases[key], config, result[key])
+    return result
+
+
+def _names(docs: Mapping[str, Doc]) -> dict[tuple[str, str, str], str]:
+    """(source, space, path / id / alias) -> doc key, and ("", "", web address) -> doc key."""
     by_name: dict[tuple[str, str, str], str] = {}
     for key, doc in docs.items():
         for name in (doc.path, doc.id, *(m.value for m in doc.markers if m.kind == "alias")):
@@ -124,51 +54,48 @@ def assess(
                 by_name.setdefault((doc.source, doc.space, name), key)
         if doc.url:  # a notice in one tool may link to its successor in another
             by_name.setdefault(("", "", _url_key(doc.url)), key)
-    versions = {key: _version_of(doc) for key, doc in docs.items()}
-    releases = {key: _release_of(doc, config) for key, doc in docs.items()}
-    result: dict[str, Currency] = {}
-    for key, doc in docs.items():
-        max_age, policy = config.age_policy_for(doc.path or doc.id)
-        age = (now - doc.last_modified).days if doc.last_modified else None
-        currency = Currency(CURRENT, version=versions[key], age_days=age, max_age_days=max_age, age_policy=policy)
-        for marker in doc.markers:
-            if marker.kind in ("deprecated", "archived"):
-                currency.status = DEPRECATED
-                what = "marked" if marker.value.lower() in ("true", "yes") else f'says "{marker.value}"'
-                currency.reasons.append(f"{marker.kind}: {what} ({marker.source})")
-            elif marker.kind == "superseded_by":
-                target = _resolve(by_name, docs, doc, marker.value)
-                if target == key:
-                    continue
-                if currency.status != DEPRECATED:
-                    currency.status = SUPERSEDED
-                currency.superseded_by = currency.superseded_by or target
-                if target:
-                    currency.reasons.append(f"superseded by {marker.value} ({marker.source})")
-                else:
-                    currency.reasons.append(f"superseded by {marker.value}, which is not indexed ({marker.source})")
-        result[key] = currency
-    _replaced(docs, by_name, result)
-    _site_versions(docs, releases, result)
-    _lineage(docs, vectors, versions, releases, config, result)
-    for key, doc in docs.items():
-        currency = result[key]
-        if currency.age_days is None or currency.age_days <= currency.max_age_days:
-            continue
-        explicit = _explicitly_current(doc, releases[key], config)
-        if explicit and currency.status == CURRENT:
-            currency.reasons.append(f"{explicit}: its age ({currency.age_days} days) does not count")
-            continue
-        edited = doc.last_modified.date().isoformat() if doc.last_modified else "?"
-        policy = (
-            f"policy: {currency.max_age_days} days, {currency.age_policy}"
-            if currency.age_policy
-            else f"default {currency.max_age_days} days; no age policy is set, so age alone raises no finding"
-        )
-        currency.reasons.append(f"last edited {edited}, {currency.age_days} days ago ({policy})")
-        if currency.status == CURRENT:
-            currency.status = AGING
-    return result
+    return by_name
+
+
+def _read_markers(
+    key: str, doc: Doc, docs: Mapping[str, Doc], by_name: Mapping[tuple[str, str, str], str], currency: Currency
+) -> None:
+    """What the doc says of itself: deprecated, archived, superseded by another."""
+    for marker in doc.markers:
+        if marker.kind in ("deprecated", "archived"):
+            currency.status = DEPRECATED
+            what = "marked" if marker.value.lower() in ("true", "yes") else f'says "{marker.value}"'
+            currency.reasons.append(f"{marker.kind}: {what} ({marker.source})")
+        elif marker.kind == "superseded_by":
+            target = _resolve(by_name, docs, doc, marker.value)
+            if target == key:
+                continue
+            if currency.status != DEPRECATED:
+                currency.status = SUPERSEDED
+            currency.superseded_by = currency.superseded_by or target
+            if target:
+                currency.reasons.append(f"superseded by {marker.value} ({marker.source})")
+            else:
+                currency.reasons.append(f"superseded by {marker.value}, which is not indexed ({marker.source})")
+
+
+def _judge_age(doc: Doc, release: Release | None, config: Config, currency: Currency) -> None:
+    """Past its age policy, a current doc is aging, unless something says it is current whatever its age."""
+    if currency.age_days is None or currency.age_days <= currency.max_age_days:
+        return
+    explicit = _explicitly_current(doc, release, config)
+    if explicit and currency.status == CURRENT:
+        currency.reasons.append(f"{explicit}: its age ({currency.age_days} days) does not count")
+        return
+    edited = doc.last_modified.date().isoformat() if doc.last_modified else "?"
+    policy = (
+        f"policy: {currency.max_age_days} days, {currency.age_policy}"
+        if currency.age_policy
+        else f"default {currency.max_age_days} days; no age policy is set, so age alone raises no finding"
+    )
+    currency.reasons.append(f"last edited {edited}, {currency.age_days} days ago ({policy})")
+    if currency.status == CURRENT:
+        currency.status = AGING
 
 
 def _resolve(by_name: Mapping[tuple[str, str, str], str], docs: Mapping[str, Doc], doc: Doc, name: str) -> str | None:
@@ -210,7 +137,7 @@ def _explicitly_current(doc: Doc, release: Release | None, config: Config) -> st
     or it is a dated record (a postmortem, a design doc) that is history, not guidance."""
     if release and release.status in (sites.CURRENT, sites.PREVIEW):
         return f"the site's {release.status} version"
-    if _in_series(doc.path or doc.id, config.series):
+    if in_series(doc.path or doc.id, config.series):
         return "a dated record (series)"
     marker = doc.marker("current")
     if marker:
@@ -221,28 +148,16 @@ def _explicitly_current(doc: Doc, release: Release | None, config: Config) -> st
 def _release_of(doc: Doc, config: Config) -> Release | None:
     """The doc's site version, re-judged against `current_version` when the config sets one."""
     release = doc.release
-    if release is None or not config.current_version or not _is_number(release.label):
+    if release is None or not config.current_version or not is_number(release.label):
         return release
     current = config.current_version.strip().lstrip("vV")
-    if not _is_number(current) or release.status == sites.ARCHIVED:
+    if not is_number(current) or release.status == sites.ARCHIVED:
         return release
     mine, theirs = release_key(release.label), release_key(current)
     status = sites.CURRENT if mine == theirs else sites.PREVIEW if mine > theirs else sites.OLDER
     return Release(
         release.label, status, f"current_version = {config.current_version} (config)", release.inner, release.site
     )
-
-
-def _is_number(label: str) -> bool:
-    return bool(re.fullmatch(r"\d+(\.\d+){0,2}", label))
-
-
-def _version_of(doc: Doc) -> Version | None:
-    if doc.release is not None:
-        if _is_number(doc.release.label):
-            return Version("release", release_key(doc.release.label), doc.release.label, "site")
-        return None
-    return find_version(doc)
 
 
 def _site_versions(
@@ -267,169 +182,3 @@ def _site_versions(
             state.reasons.append(f"{release.source}; the current page is {docs[twin].path}{f' ({how})' if how else ''}")
         else:
             state.reasons.append(f"{release.source}; no page at the same path in the current version")
-
-
-def _lineage(
-    docs: Mapping[str, Doc],
-    vectors: Mapping[str, Any] | None,
-    versions: Mapping[str, Version | None],
-    releases: Mapping[str, Release | None],
-    config: Config,
-    result: dict[str, Currency],
-) -> None:
-    """Older versions on the same topic are superseded by the newest one.
-
-    Docs whose site declares its versions are judged by `_site_versions` instead; a doc that says it
-    is current (`Status: Final`) is not superseded by a guess.
-    """
-    versioned = [
-        key
-        for key, version in versions.items()
-        if version
-        and releases[key] is None
-        and not docs[key].marker("current")
-        and not _in_series(docs[key].path or docs[key].id, config.series)
-    ]
-    declared = {key: _declared_current(config, docs[key]) for key in versioned}
-    for key in versioned:
-        version, current = versions[key], declared[key]
-        assert version is not None
-        if current and version.kind == "release" and version.where == "path" and version.key < current[0]:
-            state = result[key]
-            if state.status == CURRENT:
-                state.status = SUPERSEDED
-            state.reasons.append(f"{version.label} is older than the declared current version {current[1]}")
-    if len(versioned) < 2:
-        return
-    candidates = _Candidates(docs, versioned, vectors)
-    for i, key in enumerate(versioned):
-        mine, current = versions[key], declared[key]
-        assert mine is not None
-        if current and mine.kind == "release" and mine.key == current[0]:
-            continue  # the declared current version is current, whatever "next" folders exist
-        found = _successor(i, mine, candidates, versions, result, config.topic_similarity)
-        if found is None:
-            continue
-        other, why = found
-        theirs = versions[other]
-        assert theirs is not None
-        currency = result[key]
-        if currency.status == CURRENT:
-            currency.status = SUPERSEDED
-        if currency.superseded_by is None:
-            currency.superseded_by = other
-        currency.reasons.append(
-            f"{mine.label} ({mine.where}) is older than {theirs.label} in {docs[other].path or docs[other].title}: {why}"
-        )
-
-
-class _Candidates:
-    """Which versioned docs may be versions of one another: same path or title stem (found by hashing,
-    not by comparing all pairs), or similar vectors with titles that share their topic words."""
-
-    def __init__(self, docs: Mapping[str, Doc], keys: list[str], vectors: Mapping[str, Any] | None) -> None:
-        import numpy as np
-
-        self.keys = keys
-        self.path_keys = [docs[k].source + ":" + stem if (stem := _path_stem(docs[k])) else "" for k in keys]
-        self.title_stems = [topic_stem(docs[k].title) for k in keys]
-        self.same: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for j in range(len(keys)):
-            if self.path_keys[j]:
-                self.same[("path", self.path_keys[j])].append(j)
-            if self.title_stems[j]:
-                self.same[("title", self.title_stems[j])].append(j)
-        self.matrix = None
-        if vectors and all(k in vectors for k in keys):
-            self.matrix = np.asarray([vectors[k] for k in keys], dtype=np.float32)
-
-    def around(self, i: int, threshold: float) -> tuple[set[int], set[int], set[int], Any]:
-        """(same path, same title, same topic, similarities) for doc i."""
-        import numpy as np
-
-        by_path = set(self.same.get(("path", self.path_keys[i]), ())) if self.path_keys[i] else set()
-        by_title = set(self.same.get(("title", self.title_stems[i]), ())) if self.title_stems[i] else set()
-        if self.matrix is None:
-            return by_path, by_title, set(), None
-        sims = self.matrix @ self.matrix[i]
-        # Similar text alone never makes a successor: the titles must share their topic words too.
-        near = np.flatnonzero(sims >= threshold).tolist()
-        return by_path, by_title, {j for j in near if _shared_topic(self.title_stems[i], self.title_stems[j])}, sims
-
-
-def _successor(
-    i: int,
-    mine: Version,
-    candidates: _Candidates,
-    versions: Mapping[str, Version | None],
-    result: Mapping[str, Currency],
-    threshold: float,
-) -> tuple[str, str] | None:
-    """The newest later version of doc i that is not deprecated itself, and why it is one: (key, why)."""
-    by_path, by_title, by_topic, sims = candidates.around(i, threshold)
-    best: tuple[tuple, str, str] | None = None
-    for j in sorted(by_path | by_title | by_topic):
-        other = candidates.keys[j]
-        theirs = versions[other]
-        if j == i or theirs is None or theirs.kind != mine.kind or theirs.key <= mine.key:
-            continue
-        if result[other].status == DEPRECATED:
-            continue
-        if j in by_path:
-            why = "same path apart from the version"
-        elif j in by_title:
-            why = "same title apart from the version"
-        else:
-            why = f"same topic (similarity {float(sims[j]):.2f})"
-        rank = (theirs.key, float(sims[j]) if sims is not None else 0.0)
-        if best is None or rank > best[0]:
-            best = (rank, other, why)
-    return None if best is None else (best[1], best[2])
-
-
-_STOPWORDS = {
-    "the",
-    "a",
-    "an",
-    "and",
-    "or",
-    "of",
-    "for",
-    "to",
-    "in",
-    "on",
-    "with",
-    "how",
-    "what",
-    "guide",
-    "plan",
-    "doc",
-}
-
-
-def _shared_topic(a: str, b: str) -> bool:
-    """At least half the topic words of the shorter title appear in the other."""
-    words_a = {w for w in a.split() if w not in _STOPWORDS and not w.isdigit()}
-    words_b = {w for w in b.split() if w not in _STOPWORDS and not w.isdigit()}
-    if not words_a or not words_b:
-        return False
-    return len(words_a & words_b) * 2 >= min(len(words_a), len(words_b))
-
-
-def _in_series(path: str, patterns: list[str]) -> bool:
-    # "**/postmortems/**" should match a top-level postmortems/ folder too.
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch("/" + path, p) for p in patterns)
-
-
-def _declared_current(config: Config, doc: Doc) -> tuple[tuple[int, ...], str] | None:
-    """The current release from config, else from the docs site's own config (a `site_version` marker)."""
-    marker = doc.marker("site_version")
-    label, where = (
-        (config.current_version, "config")
-        if config.current_version
-        else ((marker.value, marker.source) if marker else ("", ""))
-    )
-    number = label.strip().lstrip("vV")
-    if not _is_number(number):
-        return None
-    return release_key(number), f"{label} ({where})"

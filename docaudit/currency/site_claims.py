@@ -115,21 +115,10 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
     claims.labels = {release_key(f.label) for fs in tree.tracks.values() for f in fs} - {()}
     inside = tuple(v + "/" for v in version_folders)
     for rel in files:
-        name = basename(rel)
         # Inside a version folder, copies of the site's config speak for an old build; Antora's descriptor
         # is the one file there that speaks for that version itself (its `version`, its `prerelease`).
-        if rel.startswith(inside) and name != "antora.yml":
-            continue
-        if name == "antora.yml":  # before the generic config reading, which would take it as any YAML
-            site_configs.antora(root, rel, claims)
-        elif site_configs.is_config(rel):
-            site_configs.config_file(root, rel, claims)
-        elif name == "versions.json":
-            site_configs.mike(root, rel, claims, defaults)
-        elif name == "conf.py":
-            site_configs.sphinx(root, rel, claims)
-        if name in site_configs.REDIRECT_FILES:
-            site_configs.redirects(root, rel, claims)
+        if not rel.startswith(inside) or basename(rel) == "antora.yml":
+            _read_config(root, rel, claims, defaults)
     listed = set(files)
     for track, parents in tree.parents.items():
         for parent in parents:
@@ -140,6 +129,21 @@ def collect(root: Path, files: list[str], tree: Tree, read_meta: Callable[[str],
             if said:
                 claims.pages[f.folder] = said
     return claims
+
+
+def _read_config(root: Path, rel: str, claims: Claims, defaults: set[str]) -> None:
+    """What one site config file says of the versions, added to `claims`."""
+    name = basename(rel)
+    if name == "antora.yml":  # before the generic config reading, which would take it as any YAML
+        site_configs.antora(root, rel, claims)
+    elif site_configs.is_config(rel):
+        site_configs.config_file(root, rel, claims)
+    elif name == "versions.json":
+        site_configs.mike(root, rel, claims, defaults)
+    elif name == "conf.py":
+        site_configs.sphinx(root, rel, claims)
+    if name in site_configs.REDIRECT_FILES:
+        site_configs.redirects(root, rel, claims)
 
 
 def _aliases(root: Path, parent: str, folders: list[VersionFolder], claims: Claims, listed: set[str]) -> None:
@@ -177,12 +181,16 @@ def _index_page(root: Path, folder: str, files: list[str], read_meta: Callable[[
     if not rel:
         return None
     meta = read_meta(rel) or {}
+    text = text_of(root / rel)
+    return _flags(rel, meta, text) or _title_words(rel, meta, text) or _description(rel, meta, text)
+
+
+def _flags(rel: str, meta: dict, text: str) -> tuple[str, str] | None:
+    """`draft`, `prerelease`, `deprecated`, a preview `page_warning`: in the page's frontmatter or its cascade."""
     cascade = meta.get("cascade")
     if isinstance(cascade, list):
         cascade = next((c for c in cascade if isinstance(c, dict)), {})
-    scopes = [("", meta), ("cascade ", cascade if isinstance(cascade, dict) else {})]
-    text = text_of(root / rel)
-    for prefix, scope in scopes:
+    for prefix, scope in (("", meta), ("cascade ", cascade if isinstance(cascade, dict) else {})):
         for key in ("draft", "prerelease"):
             if truthy(scope.get(key)):
                 return "preview", f"{rel}:{line_of(text, key)} {prefix}{key}: true"
@@ -190,9 +198,13 @@ def _index_page(root: Path, folder: str, files: list[str], read_meta: Callable[[
             if truthy(scope.get(key)):
                 return "archived", f"{rel}:{line_of(text, key)} {prefix}{key}: true"
         warning = str(scope.get("page_warning") or scope.get("banner") or "")
-        if warning and PREVIEW_WORDS.search(warning):
-            word = PREVIEW_WORDS.search(warning).group(0)  # type: ignore[union-attr]
-            return "preview", f"{rel}:{line_of(text, 'page_warning')} {prefix}page_warning: {word}"
+        if found := PREVIEW_WORDS.search(warning):
+            return "preview", f"{rel}:{line_of(text, 'page_warning')} {prefix}page_warning: {found.group(0)}"
+    return None
+
+
+def _title_words(rel: str, meta: dict, text: str) -> tuple[str, str] | None:
+    """A bracketed word in the page's title: `v1.2 (latest)`, `[Deprecated]`."""
     for key in ("linkTitle", "title", "sidebar_label", "nav_title"):
         title = str(meta.get(key) or "")
         said = " ".join(BRACKET.findall(title))
@@ -203,6 +215,10 @@ def _index_page(root: Path, folder: str, files: list[str], read_meta: Callable[[
             return "archived", where
         if CURRENT_WORDS.search(said):
             return "current", where
+    return None
+
+
+def _description(rel: str, meta: dict, text: str) -> tuple[str, str] | None:
     description = str(meta.get("description") or "")
     if re.search(r"\b(under construction|development release|unreleased|not yet released)\b", description, re.I):
         return "preview", f"{rel}:{line_of(text, 'description')} description: {_short(description)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,28 +71,14 @@ class Sync:
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
         embedding = progress.add_task("Embedding", total=None) if progress else None
-        failure: Exception | None = None
-        source = iter(records)
-        while True:
-            try:
-                record = next(source)
-            except StopIteration:
-                break
-            except Exception as exc:  # the source failed midway: index the complete docs it gave, then report
-                failure = exc
-                break
+        failures: list[Exception] = []
+        for record in _until_failure(records, failures):
             if reading is not None:
                 progress.advance(reading)
-            if isinstance(record, Skipped):
-                stats.skipped.append(record)
-            elif isinstance(record, Gone):
-                if record.key in records_by_key:
-                    gone.append(record.key)
-            elif isinstance(record, Touched):
-                self._touch(record, records_by_key.get(record.key), stats)
-            elif self._settle(record, records_by_key.get(record.key), stats, gone):
+            doc = self._file(record, records_by_key, stats, gone)
+            if doc is not None:
                 unfinished = unfinished or self._set_dirty(scope, True)
-                changed.append(record)
+                changed.append(doc)
                 # Embed as the source yields: a slow API crawl that dies keeps what it fetched.
                 if len(changed) >= EMBED_BATCH_DOCS:
                     self._embed_batch(changed, records_by_key, stats, progress, embedding)
@@ -106,9 +92,28 @@ class Sync:
         if unfinished:
             self._sweep(scope)
             self._set_dirty(scope, False)
-        if failure is not None:
-            raise failure
+        if failures:
+            raise failures[0]
         return stats
+
+    def _file(
+        self,
+        record: Doc | Skipped | Gone | Touched,
+        records_by_key: dict[str, dict],
+        stats: CrawlStats,
+        gone: list[str],
+    ) -> Doc | None:
+        """Count one record and settle what needs no embedding; the doc when it must be split and embedded."""
+        if isinstance(record, Skipped):
+            stats.skipped.append(record)
+        elif isinstance(record, Gone):
+            if record.key in records_by_key:
+                gone.append(record.key)
+        elif isinstance(record, Touched):
+            self._touch(record, records_by_key.get(record.key), stats)
+        elif self._settle(record, records_by_key.get(record.key), stats, gone):
+            return record
+        return None
 
     def _touch(self, record: Touched, old: dict | None, stats: CrawlStats) -> None:
         if old is None:
@@ -364,3 +369,20 @@ def _doc_json(doc: Doc) -> str:
 def _one_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _until_failure(
+    records: Iterable[Doc | Skipped | Gone | Touched], failures: list[Exception]
+) -> Iterator[Doc | Skipped | Gone | Touched]:
+    """The records a source yields until it fails midway; its error goes to `failures`, so the complete
+    docs it gave are indexed before the error is reported."""
+    source = iter(records)
+    while True:
+        try:
+            record = next(source)
+        except StopIteration:
+            return
+        except Exception as exc:
+            failures.append(exc)
+            return
+        yield record

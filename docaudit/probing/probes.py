@@ -71,31 +71,8 @@ def load_query_log(path: str | Path) -> list[Probe]:
         raise InputError(name, None, "query log not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(name, None, f"cannot read query log ({exc})") from None
-    queries: list[tuple[str, int]] = []
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(name, number, f"invalid JSON ({exc.msg})") from None
-            query = next((row.get(c) for c in QUERY_COLUMNS if isinstance(row, dict) and row.get(c)), None)
-            if not isinstance(query, str):
-                raise InputError(name, number, f"no query field (one of: {', '.join(QUERY_COLUMNS)})")
-            queries.append((query, number))
-    else:
-        rows = list(csv.reader(text.splitlines()))
-        if not rows:
-            raise InputError(name, None, "query log is empty")
-        header = [h.strip().lower() for h in rows[0]]
-        column = next((header.index(c) for c in QUERY_COLUMNS if c in header), None)
-        body = rows[1:] if column is not None else rows
-        offset = 2 if column is not None else 1
-        for number, row in enumerate(body, offset):
-            value = row[column or 0] if len(row) > (column or 0) else ""
-            if value.strip():
-                queries.append((value, number))
+    jsonl = name.endswith((".jsonl", ".ndjson", ".json"))
+    queries = _jsonl_queries(name, text) if jsonl else _csv_queries(name, text)
     probes, seen = [], set()
     for query, number in queries:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
@@ -106,6 +83,40 @@ def load_query_log(path: str | Path) -> list[Probe]:
     if not probes:
         raise InputError(name, None, "query log has no queries")
     return probes
+
+
+def _jsonl_queries(name: str, text: str) -> list[tuple[str, int]]:
+    """(query, line number) of each JSON object with a query field."""
+    queries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(name, number, f"invalid JSON ({exc.msg})") from None
+        query = next((row.get(c) for c in QUERY_COLUMNS if isinstance(row, dict) and row.get(c)), None)
+        if not isinstance(query, str):
+            raise InputError(name, number, f"no query field (one of: {', '.join(QUERY_COLUMNS)})")
+        queries.append((query, number))
+    return queries
+
+
+def _csv_queries(name: str, text: str) -> list[tuple[str, int]]:
+    """(query, line number) from the query/question column, else the first column of a headerless file."""
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise InputError(name, None, "query log is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    column = next((header.index(c) for c in QUERY_COLUMNS if c in header), None)
+    body = rows[1:] if column is not None else rows
+    offset = 2 if column is not None else 1
+    queries = []
+    for number, row in enumerate(body, offset):
+        value = row[column or 0] if len(row) > (column or 0) else ""
+        if value.strip():
+            queries.append((value, number))
+    return queries
 
 
 def generate_probes(docs: Iterable[Doc], per_doc: int = 3) -> list[Probe]:

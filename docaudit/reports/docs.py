@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from docaudit.config import Config
-from docaudit.currency.assess import Currency
+from docaudit.currency.verdict import Currency
 from docaudit.probing.retrievers import Coverage
 from docaudit.records import Doc
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
-from docaudit.currency.assess import Currency
+from docaudit.currency.verdict import Currency
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.records import Doc, Finding, Severity, iso
 
@@ -78,29 +78,40 @@ def collect_conflicts(
                 if key_a == key_b or versions_of_one_page(docs[key_a], docs[key_b], currency):
                     continue
                 (key_a2, text_a2), (key_b2, text_b2) = sorted([(key_a, text_a), (key_b, text_b)])
-                found = []
                 row_fields = _row_fields(docs[key_a2], docs[key_b2])
-                for fact_a, fact_b in fact_conflicts(text_a2, text_b2, facts_of):
-                    if row_fields and (
-                        _is_field(fact_a.sentence, row_fields) or _is_field(fact_b.sentence, row_fields)
-                    ):
-                        continue  # two rows of one table differ in their fields: that is what rows are for
-                    verdict = verdicts.get((fact_a.sentence, fact_b.sentence))
-                    if verdict and verdict[0] == "entailment" and verdict[1] >= nli_threshold:
-                        continue
-                    found.append((fact_a, fact_b, verdict))
-                if verdicts:
-                    for sentence_a in sentences(text_a2):
-                        for sentence_b in sentences(text_b2):
-                            verdict = verdicts.get((sentence_a, sentence_b))
-                            if verdict and verdict[0] == "contradiction" and verdict[1] >= nli_threshold:
-                                found.append((_statement(sentence_a), _statement(sentence_b), verdict))
+                found = _disagreements(text_a2, text_b2, row_fields, verdicts, nli_threshold, facts_of)
                 for fact_a, fact_b, verdict in found:
                     entry = by_pair[(key_a2, key_b2)].setdefault(
                         (fact_a.sentence, fact_b.sentence), {"a": fact_a, "b": fact_b, "probes": [], "nli": verdict}
                     )
                     if ranking.probe.id not in entry["probes"]:
                         entry["probes"].append(ranking.probe.id)
+
+
+def _disagreements(
+    text_a: str,
+    text_b: str,
+    row_fields: tuple[str, ...],
+    verdicts: Mapping[tuple[str, str], tuple[str, float]],
+    nli_threshold: float,
+    facts_of: Callable[[str], tuple[Fact, ...]],
+) -> list[tuple[Fact, Fact, tuple[str, float] | None]]:
+    """Facts of two passages that disagree, and sentence pairs the NLI model calls a contradiction."""
+    found = []
+    for fact_a, fact_b in fact_conflicts(text_a, text_b, facts_of):
+        if row_fields and (_is_field(fact_a.sentence, row_fields) or _is_field(fact_b.sentence, row_fields)):
+            continue  # two rows of one table differ in their fields: that is what rows are for
+        verdict = verdicts.get((fact_a.sentence, fact_b.sentence))
+        if verdict and verdict[0] == "entailment" and verdict[1] >= nli_threshold:
+            continue
+        found.append((fact_a, fact_b, verdict))
+    if verdicts:
+        for sentence_a in sentences(text_a):
+            for sentence_b in sentences(text_b):
+                verdict = verdicts.get((sentence_a, sentence_b))
+                if verdict and verdict[0] == "contradiction" and verdict[1] >= nli_threshold:
+                    found.append((_statement(sentence_a), _statement(sentence_b), verdict))
+    return found
 
 
 def conflict_findings(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
-from docaudit.currency.assess import Currency
+from docaudit.currency.verdict import Currency
 from docaudit.records import Doc, Finding, Severity, iso
 
 from .grouping import LIST_SHOWN, day_of, label_of, versions_of_one_page

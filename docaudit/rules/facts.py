@@ -135,13 +135,35 @@ def extract(text: str) -> tuple[Fact, ...]:
 
 def _values(sentence: str) -> list[tuple[str, str, str, tuple[int, int]]]:
     """(kind, unit, value, span) of every value the sentence states."""
-    values: list[tuple[str, str, str, tuple[int, int]]] = []
+    values = _money(sentence)
+    values += _quantities(sentence, taken=[span for *_, span in values])
+    values += [("date", "", m.group(1), m.span()) for m in DATE.finditer(sentence)]
+    values += [("config", m.group(1).lower(), m.group(2).lower(), m.span()) for m in CONFIG.finditer(sentence)]
+    values += [("url", "", m.group(1).lower(), m.span()) for m in URL.finditer(sentence)]
+    values += [("email", "", m.group(0).lower(), m.span()) for m in EMAIL.finditer(sentence)]
+    for m in CODE.finditer(sentence):
+        code = m.group(1).strip()
+        if re.match(r"^[a-z][\w.-]*\s+[a-z]", code) and not CONFIG.fullmatch(code):
+            values.append(("command", "", code, m.span()))
+    removed = bool(REMOVAL.search(sentence)) if "--" in sentence else False
+    for m in FLAG.finditer(sentence):
+        values.append(("flag-removed" if removed else "flag", m.group(1), m.group(1), m.span()))
+    return values
+
+
+def _money(sentence: str) -> list[tuple[str, str, str, tuple[int, int]]]:
+    values = []
     for m in MONEY.finditer(sentence):
         amount = m.group(2) or m.group(3)
         currency = (m.group(1) or m.group(4) or "").lower()
         period = f"/{m.group(5).lower()}" if m.group(5) else ""
         values.append(("money", currency + period, _number(amount), m.span()))
-    taken = [span for *_, span in values]
+    return values
+
+
+def _quantities(sentence: str, taken: list[tuple[int, int]]) -> list[tuple[str, str, str, tuple[int, int]]]:
+    """Numbers with a unit, outside the spans already `taken` (an amount of money)."""
+    values = []
     for m in QUANTITY.finditer(sentence):
         if any(a <= m.start() < b for a, b in taken):
             continue
@@ -151,21 +173,6 @@ def _values(sentence: str) -> list[tuple[str, str, str, tuple[int, int]]]:
         if m.group(4):
             unit += "/" + m.group(4).lower()
         values.append(("quantity", unit, value, m.span()))
-    for m in DATE.finditer(sentence):
-        values.append(("date", "", m.group(1), m.span()))
-    for m in CONFIG.finditer(sentence):
-        values.append(("config", m.group(1).lower(), m.group(2).lower(), m.span()))
-    for m in URL.finditer(sentence):
-        values.append(("url", "", m.group(1).lower(), m.span()))
-    for m in EMAIL.finditer(sentence):
-        values.append(("email", "", m.group(0).lower(), m.span()))
-    for m in CODE.finditer(sentence):
-        code = m.group(1).strip()
-        if re.match(r"^[a-z][\w.-]*\s+[a-z]", code) and not CONFIG.fullmatch(code):
-            values.append(("command", "", code, m.span()))
-    removed = bool(REMOVAL.search(sentence)) if "--" in sentence else False
-    for m in FLAG.finditer(sentence):
-        values.append(("flag-removed" if removed else "flag", m.group(1), m.group(1), m.span()))
     return values
 
 

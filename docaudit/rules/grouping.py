@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from docaudit.currency import sites
-from docaudit.currency.assess import Currency, topic_stem
+from docaudit.currency.lineage import topic_stem
+from docaudit.currency.verdict import Currency
 from docaudit.records import Doc, Finding
 
 from .registry import AuditInputs, Rule

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from docaudit.config import Config
-from docaudit.currency.assess import Currency
+from docaudit.currency.verdict import Currency
 from docaudit.index.duplicates import DuplicatePair
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.records import Doc, Finding, Severity

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from docaudit import rules
-from docaudit.currency.assess import DEPRECATED, SUPERSEDED, Currency
+from docaudit.currency.verdict import DEPRECATED, SUPERSEDED, Currency
 from docaudit.records import Doc, Finding
 
 EXPOSURE_WEIGHT = 0.5  # per probe that retrieves the doc, up to EXPOSURE_CAP probes

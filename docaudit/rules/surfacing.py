@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from docaudit.currency import sites
-from docaudit.currency.assess import DEPRECATED, SUPERSEDED, Currency
+from docaudit.currency.verdict import DEPRECATED, SUPERSEDED, Currency
 from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Finding, Marker, Severity, iso
 
