@@ -250,7 +250,7 @@ _json = st.recursive(
 )
 def test_a_chunk_s_stored_node_json_is_refreshed_or_left_alone_never_a_crash(node, raw):
     """Another writer to the collection may have stored anything as `_node_content`."""
-    from docaudit.index.sync import _node_content_with
+    from docaudit.index.layout import node_content_with as _node_content_with
 
     fresh = {"owner": "New Owner <new@example.com>", "path": "moved.md"}
     for content in (json.dumps(node), raw):

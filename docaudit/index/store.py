@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,19 +29,19 @@ from docaudit.errors import DocauditError
 from docaudit.records import Doc
 
 from .embedder import BUNDLED_MODEL, Embedder, embedder_for, offline  # noqa: F401 - BUNDLED_MODEL: re-exported
-from .sync import (  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
-    EMBED_BATCH_DOCS,
-    CrawlStats,
-    Sync,
-    _batches,
-    _chunk_id,
-    _doc_json,
-    _freshness,
-    _node_content_with,
-    _one_line,
+from .layout import (
+    batches,
+    chunk_id_for,
+    doc_meta,
+    freshness,
+    get_all,
+    node_content_with,
+    one_line,
     parse_chunk_id,
     vouched,
 )
+from .lock import crawl_lock
+from .sync import EMBED_BATCH_DOCS, CrawlStats, Sync  # noqa: F401 - EMBED_BATCH_DOCS and CrawlStats: re-exported
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,7 +82,7 @@ class Index(Sync):
                     name, embedding_function=None, metadata={"hnsw:space": space}
                 )
             except Exception as exc:  # chromadb raises many types for a bad server or name
-                raise DocauditError(f"Chroma collection '{name}': {_one_line(exc)}") from None
+                raise DocauditError(f"Chroma collection '{name}': {one_line(exc)}") from None
         return self._cols[suffix]
 
     def _connect(self) -> Any:
@@ -113,7 +111,7 @@ class Index(Sync):
                 self._client.heartbeat()
             except Exception as exc:
                 raise DocauditError(
-                    f"Chroma server at {self.config.chroma_url} is not reachable ({_one_line(exc)}); "
+                    f"Chroma server at {self.config.chroma_url} is not reachable ({one_line(exc)}); "
                     "start it with `chroma run` or drop --chroma-url"
                 ) from None
         else:
@@ -238,41 +236,9 @@ class Index(Sync):
             )
         return {key: meta["content_hash"] for key, meta in records.items()}
 
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """One writer per embedded index folder: a second crawl says who holds it, in one line.
-
-        A Chroma server serializes its own writes; crawls of different spaces into it may run at once.
-        """
-        if self.config.chroma_url:
-            yield
-            return
-        import fcntl
-
-        folder = Path(self.config.index).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():  # the index is a build artefact: it never shows up in `git status`
-            ignore.write_text("# Written by docaudit: the index folder is not source.\n*\n", encoding="utf-8")
-        with open(folder / "crawl.lock", "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise DocauditError(
-                    f"another crawl ({holder}) is writing to the index {folder}; wait for it to finish"
-                ) from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                handle.truncate()
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """One writer per embedded index folder (see `lock.crawl_lock`)."""
+        return crawl_lock(self.config)
 
     def _dirty(self, scope: str) -> bool:
         return bool(self._collection("state").get(ids=[f"dirty:{scope}"], include=[])["ids"])
@@ -312,7 +278,7 @@ class Index(Sync):
         """Chunks first, then the doc records: the record is the commit point."""
         flat = [node for _, nodes, _ in entries for node in nodes]
         self._delete_chunks([n.id_ for n in flat])  # leftovers of a crawl that died before its commit
-        for part in _batches(flat, self._max_batch()):
+        for part in batches(flat, self._max_batch()):
             self._vector_store().add(part)
         self._commit([e[0] for e in entries], [e[2] for e in entries], [len(e[1]) for e in entries])
 
@@ -325,17 +291,17 @@ class Index(Sync):
 
     def _delete_chunks(self, ids: list[str]) -> None:
         chunks = self._collection("chunks")
-        for part in _batches(ids, self._max_batch()):
+        for part in batches(ids, self._max_batch()):
             chunks.delete(ids=part)
 
     def _refresh_metadata(self, doc: Doc, old: dict) -> None:
         """New owner or dates without new text: rewrite the record and the chunks' metadata, embed nothing."""
-        self._collection("docs").update(ids=[doc.key], metadatas=[_doc_meta(doc, old)])
-        ids = [_chunk_id(doc.key, doc.hash, i) for i in range(old["chunks"])]
-        fresh = {k: v for k, v in _freshness(doc).items() if k in ("path", "url", "owner", "last_modified")}
+        self._collection("docs").update(ids=[doc.key], metadatas=[doc_meta(doc, old)])
+        ids = [chunk_id_for(doc.key, doc.hash, i) for i in range(old["chunks"])]
+        fresh = {k: v for k, v in freshness(doc).items() if k in ("path", "url", "owner", "last_modified")}
         chunks = self._collection("chunks")
         got = chunks.get(ids=ids, include=["metadatas"])
-        metadatas = [{**fresh, **_node_content_with(meta, fresh)} for meta in got["metadatas"]]
+        metadatas = [{**fresh, **node_content_with(meta, fresh)} for meta in got["metadatas"]]
         chunks.update(ids=got["ids"], metadatas=metadatas)
 
     def _commit(self, docs: list[Doc], doc_vectors: list[list[float]], chunk_counts: list[int]) -> None:
@@ -344,19 +310,19 @@ class Index(Sync):
             ids=[d.key for d in docs],
             embeddings=doc_vectors,
             metadatas=[
-                _doc_meta(d, None, n, self.embedder.name, self.embedding_signature) for d, n in zip(docs, chunk_counts)
+                doc_meta(d, None, n, self.embedder.name, self.embedding_signature) for d, n in zip(docs, chunk_counts)
             ],
         )
 
     def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None:
         if not keys:
             return
-        for part in _batches(keys, self._max_batch()):
+        for part in batches(keys, self._max_batch()):
             self._collection("docs").delete(ids=part)  # uncommit first: the chunks become invisible
         ids = []
         for key in keys:
             old = records_by_key[key]
-            ids += [_chunk_id(key, old["content_hash"], i) for i in range(old["chunks"])]
+            ids += [chunk_id_for(key, old["content_hash"], i) for i in range(old["chunks"])]
         self._delete_chunks(ids)
 
     def _sweep(self, scope: str = "") -> None:
@@ -402,34 +368,3 @@ class Index(Sync):
 
     def chunk_count(self) -> int:
         return self._collection("chunks").count()
-
-
-def _doc_meta(
-    doc: Doc, old: dict | None, chunks: int | None = None, model: str | None = None, embedding: str | None = None
-) -> dict:
-    return {
-        "doc": _doc_json(doc),
-        "source": doc.source,
-        "space": doc.space,
-        "id": doc.id,
-        "content_hash": doc.hash,
-        "version": doc.version,  # a field of its own: reading it back parses no JSON
-        "chunks": chunks if chunks is not None else old["chunks"],
-        "model": model or old["model"],
-        "embedding": embedding or old.get("embedding", ""),
-    }
-
-
-def get_all(collection: Any, include: list[str], page: int = 5000) -> dict[str, list]:
-    """Every row of a Chroma collection, `page` rows a call, in the order Chroma keeps them."""
-    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-    offset = 0
-    while True:
-        got = collection.get(include=include, limit=page, offset=offset)
-        out["ids"] += got["ids"]
-        for key in include:
-            values = got.get(key)
-            out[key] += list(values) if values is not None else [None] * len(got["ids"])
-        if len(got["ids"]) < page:
-            return out
-        offset += page

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from docaudit.records import Doc, Gone, Skipped, Touched, iso
+from docaudit.records import Doc, Gone, Skipped, Touched
 
 from .duplicates import signature
+from .layout import FRESHNESS_KEYS, chunk_id_for, doc_json, freshness, one_line
 
 EMBED_BATCH_DOCS = 256  # docs per encode-and-commit: fewer, larger Chroma writes (bench: 9.1% -> 7.0% of a crawl)
-FRESHNESS_KEYS = ["doc_key", "source", "space", "path", "url", "owner", "last_modified", "content_hash", "chunk"]
 
 
 @dataclass
@@ -123,7 +123,7 @@ class Sync:
             setattr(doc, name, value)
         stats.seen += 1
         stats.unchanged += 1
-        if _doc_json(doc) != old["doc"]:
+        if doc_json(doc) != old["doc"]:
             self._refresh_metadata(doc, old)
 
     def _settle(self, record: Doc, old: dict | None, stats: CrawlStats, gone: list[str]) -> bool:
@@ -142,7 +142,7 @@ class Sync:
         record.minhash = known or signature(record.text)
         if same_text and old.get("embedding") == self.embedding_signature:
             stats.unchanged += 1
-            if old["doc"] != _doc_json(record):  # metadata moved (owner, dates), text did not
+            if old["doc"] != doc_json(record):  # metadata moved (owner, dates), text did not
                 self._refresh_metadata(record, old)
             return False
         return True
@@ -191,7 +191,7 @@ class Sync:
                 document = Document(
                     id_=doc.key,
                     text=doc.text,
-                    metadata={"title": _fit(doc.title, budget, tokenizer), **_freshness(doc)},
+                    metadata={"title": _fit(doc.title, budget, tokenizer), **freshness(doc)},
                     excluded_embed_metadata_keys=FRESHNESS_KEYS,
                     excluded_llm_metadata_keys=FRESHNESS_KEYS,
                 )
@@ -200,10 +200,10 @@ class Sync:
                     part.metadata.pop("header_path", None)
                 nodes = splitter.get_nodes_from_documents(parts)
             except Exception as exc:  # one odd doc is skipped and reported, never the batch
-                nodes_by_doc.append(f"could not be split into chunks ({_one_line(exc)[:200]})")
+                nodes_by_doc.append(f"could not be split into chunks ({one_line(exc)[:200]})")
                 continue
             for i, node in enumerate(nodes):
-                node.id_ = _chunk_id(doc.key, doc.hash, i)
+                node.id_ = chunk_id_for(doc.key, doc.hash, i)
                 node.metadata["chunk"] = i
             _link_neighbours(nodes)
             nodes_by_doc.append(nodes)
@@ -256,53 +256,16 @@ class Sync:
                 except Exception as exc:
                     doc = entry[0]
                     skipped.append(
-                        Skipped(doc.source, doc.space, doc.id, f"could not be stored ({_one_line(exc)[:200]})")
+                        Skipped(doc.source, doc.space, doc.id, f"could not be stored ({one_line(exc)[:200]})")
                     )
                     self._delete_chunks([n.id_ for n in entry[1]])
         stale = []
         for doc, _, _ in committed:
             old = records_by_key.get(doc.key)
             if old and old["content_hash"] != doc.hash:
-                stale += [_chunk_id(doc.key, old["content_hash"], i) for i in range(old["chunks"])]
+                stale += [chunk_id_for(doc.key, old["content_hash"], i) for i in range(old["chunks"])]
         self._delete_chunks(stale)
         return [doc for doc, _, _ in committed], skipped, len(flat)
-
-
-def _freshness(doc: Doc) -> dict[str, str]:
-    """What every chunk carries about its doc, outside the embedded text."""
-    return {
-        "doc_key": doc.key,
-        "source": doc.source,
-        "space": doc.space,
-        "path": doc.path,
-        "url": doc.url,
-        "owner": doc.owner.label() if doc.owner else "",
-        "last_modified": iso(doc.last_modified) or "",
-        "content_hash": doc.hash,
-    }
-
-
-def _node_content_with(meta: dict | None, fresh: dict) -> dict:
-    """The chunk's llama-index JSON with `fresh` metadata, as {"_node_content": ...} ({} if it has none).
-
-    llama-index rebuilds a node from this JSON, not from the flat keys, so an app reading the collection
-    would see the old owner and dates; the copies its relationships carry are brought along too.
-    """
-    if not meta or not isinstance(meta.get("_node_content"), str):
-        return {}
-    try:
-        node = json.loads(meta["_node_content"])
-    except ValueError:
-        return {}
-    if not isinstance(node, dict):
-        return {}
-    relationships = node.get("relationships")
-    related = relationships.values() if isinstance(relationships, dict) else ()
-    holders = [node, *(r for r in related if isinstance(r, dict))]
-    for holder in holders:
-        if isinstance(holder.get("metadata"), dict):
-            holder["metadata"].update({k: v for k, v in fresh.items() if k in holder["metadata"]})
-    return {"_node_content": json.dumps(node)}
 
 
 def _link_neighbours(nodes: list[Any]) -> None:
@@ -338,37 +301,6 @@ def _fit(title: str, budget: int, tokenizer: Any) -> str:
     if " " in cut[len(cut) // 2 :]:
         cut = cut.rsplit(" ", 1)[0]
     return cut + "…" if cut else ""
-
-
-def _batches(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _chunk_id(key: str, content_hash: str, i: int) -> str:
-    return f"{key}#{content_hash[:12]}#{i}"
-
-
-def parse_chunk_id(chunk_id: str) -> tuple[str, str, int | None]:
-    """(doc key, short content hash, chunk number) of a chunk id; the number is None when it is not one."""
-    rest, _, number = chunk_id.rpartition("#")
-    key, _, short_hash = rest.rpartition("#")
-    return key, short_hash, int(number) if number.isdigit() else None
-
-
-def vouched(chunk_id: str, live: dict[str, str]) -> tuple[str, int] | None:
-    """(doc key, chunk number) when a committed doc (`live`: key -> content hash) vouches for the chunk."""
-    key, short_hash, number = parse_chunk_id(chunk_id)
-    return (key, number) if number is not None and live.get(key, "")[:12] == short_hash else None
-
-
-def _doc_json(doc: Doc) -> str:
-    return json.dumps(doc.to_record(), sort_keys=True)
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _until_failure(

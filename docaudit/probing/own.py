@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from docaudit.config import MODES, Config
 from docaudit.errors import DocauditError
-from docaudit.index.sync import parse_chunk_id
+from docaudit.index.layout import parse_chunk_id
 from docaudit.records import Hit, Probe
 
 from .ranking import Ranking

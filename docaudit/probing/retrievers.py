@@ -122,7 +122,7 @@ class CollectionRetriever:
         return out
 
     def chunk_items(self) -> list[Item]:
-        from docaudit.index.store import get_all
+        from docaudit.index.layout import get_all
 
         got = get_all(self._collection, ["metadatas", "documents"])
         return [
