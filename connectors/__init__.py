@@ -58,7 +58,7 @@ class Connector(Protocol):
 
 
 def _registered() -> dict[str, Any]:
-    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found: dict[str, Any] = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     for name, module in BUILTIN.items():  # an uninstalled checkout has no entry points of its own
         found.setdefault(name, module)
     return found

@@ -15,7 +15,7 @@ body of a big space until then costs memory in proportion to the space.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from connectors import CrawlState
 from docaudit.config import Config
@@ -141,6 +141,7 @@ class _Crawl:
             else:
                 self.flavour = "v1"
         if self.flavour == "v1":
+            listing: Iterable[dict | None]
             if self.wanted is None:
                 listing = self.api.offset_walk(
                     "rest/api/space", {"type": "global", "status": "current", "expand": "homepage", "limit": 100}
@@ -149,10 +150,10 @@ class _Crawl:
                 listing = (
                     self.api.get(f"rest/api/space/{k}", {"expand": "homepage"}, missing_ok=True) for k in self.wanted
                 )
-            for space in listing:
-                if space:
-                    self.homepages.add(str((space.get("homepage") or {}).get("id") or ""))
-                    found.append({"key": space.get("key", ""), "id": str(space.get("id", ""))})
+            for entry in listing:
+                if isinstance(entry, dict):
+                    self.homepages.add(str((entry.get("homepage") or {}).get("id") or ""))
+                    found.append({"key": entry.get("key", ""), "id": str(entry.get("id", ""))})
         missing = [key for key in self.wanted or [] if key not in {s["key"] for s in found}]
         if missing or not found:
             raise DocauditError(

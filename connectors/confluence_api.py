@@ -245,7 +245,7 @@ class ConfluenceApi:
         start = 0
         while True:
             page = self.get(path, {**params, "start": start}) or {}
-            results = page.get("results") if isinstance(page.get("results"), list) else []
+            results = listed if isinstance(listed := page.get("results"), list) else []
             yield from (entry for entry in results if isinstance(entry, dict))
             if not _dict(page.get("_links")).get("next") or not results:
                 return

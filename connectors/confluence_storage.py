@@ -265,7 +265,7 @@ class _Reader(HTMLParser):
         if self.hidden:
             return
         data = data.replace(OPEN, "").replace(CLOSE, "")  # only links this module writes carry them
-        if self._in_code():
+        if self.code is not None and self._in_code():
             self.code.append(data)
         elif self.link is not None:
             self.link["body"].append(data)

@@ -127,7 +127,7 @@ class _Crawl:
                 return updated, removed, page["newStartPageToken"]
             token = page.get("nextPageToken")
             if not token:  # neither token: keep the old one and read the same changes again next time
-                return updated, removed, self.page_token
+                return updated, removed, self.page_token or ""
 
     def _list_all(self, files: Any) -> Iterator[dict]:
         fields = f"nextPageToken,files({FILE_FIELDS})"

@@ -13,7 +13,7 @@ import yaml
 from docaudit.config import Config
 from docaudit.currency.banners import find_banners, resolve_link
 from docaudit.currency.headers import status_markers
-from docaudit.records import Marker, to_utc
+from docaudit.records import Marker, required_utc
 from docaudit.yamlfile import safe_load
 
 MARKER_KEYS = ("deprecated", "is_deprecated", "archived", "superseded_by", "review_by")
@@ -102,7 +102,7 @@ def _markers_from(meta: dict, source: str, rel: str, config: Config) -> list[Mar
     if meta.get("review_by"):
         value = meta["review_by"]
         try:
-            when = to_utc(value if not isinstance(value, str) else value.strip())
+            when = required_utc(value)
             markers.append(Marker("review_by", when.date().isoformat(), source))
         except (TypeError, ValueError):
             markers.append(Marker("review_by", str(value), source, valid=False))

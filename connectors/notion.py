@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from connectors import CrawlState
 from docaudit.config import Config
 from docaudit.currency.banners import find_banners
-from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, to_utc
+from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, required_utc, to_utc
 
 from .notion_api import PAGE_SIZE, NotionApi, NotionError  # noqa: F401 - NotionApi, NotionError: re-exported
 from .notion_text import TEXT_BLOCKS, UNKNOWN, leaf_line, page_title, parent_database, parent_id, plain, rich, text_line
@@ -62,7 +62,7 @@ class _Crawl:
         listed = self._listed()
         for page in listed.values():
             self.titles[page["id"]] = [page_title(page), parent_id(page)]
-        newest = max((to_utc(p["last_edited_time"]) for p in listed.values()), default=None)
+        newest = max((required_utc(p["last_edited_time"]) for p in listed.values()), default=None)
         for page in listed.values():
             if page.get("in_trash") or page.get("archived") or page.get("is_archived"):
                 self.titles.pop(page["id"], None)
@@ -94,7 +94,7 @@ class _Crawl:
         for page in self.api.paginate(
             "POST", "search", {"filter": {"property": "object", "value": "page"}, "sort": newest_first}
         ):
-            if since and to_utc(page["last_edited_time"]) < since:
+            if since and required_utc(page["last_edited_time"]) < since:
                 break  # sorted newest first: everything from here on is older than the last crawl
             listed[page["id"]] = page
         if self.full:
@@ -261,7 +261,7 @@ class _Crawl:
                 if verification.get("state") in ("verified", "expired") and end:
                     by = self._person(verification["verified_by"]).label() if verification.get("verified_by") else ""
                     source = f"Notion verification{' by ' + by if by else ''}"
-                    markers.append(Marker("review_by", to_utc(end).date().isoformat(), source))
+                    markers.append(Marker("review_by", required_utc(end).date().isoformat(), source))
             elif kind in ("select", "status"):
                 value = (prop.get(kind) or {}).get("name", "")
                 match = STATUS_MARKERS.search(value)

@@ -62,9 +62,10 @@ def crawl(
         existing = index.records()  # read once: a full read costs seconds at 50,000 docs
         if space is None:
             space = _space_of(connector, target)
-            owns = getattr(connector, "owns_space", None)
-            if owns and not owns(target, index.cursor(kind, space), index.known(existing, kind, space)):
-                space = connector.distinct_space(target)
+            # Optional hooks, together: a connector whose space names can collide says so, and how to part them.
+            owns, distinct = getattr(connector, "owns_space", None), getattr(connector, "distinct_space", None)
+            if owns and distinct and not owns(target, index.cursor(kind, space), index.known(existing, kind, space)):
+                space = distinct(target)
         known = index.known(existing, kind, space)
         state = connectors.CrawlState(
             cursor=index.cursor(kind, space),
@@ -135,7 +136,7 @@ def audit(
             for ranking in batch:
                 # What the rules still ask of a ranking: where its top-k docs' successors and its
                 # expected docs rank. The rest of the 50-chunk window goes.
-                successors = {currency[k].superseded_by for k in ranking.in_top_k() if currency[k].superseded_by}
+                successors = {s for k in ranking.in_top_k() if (s := currency[k].superseded_by)}
                 keep = successors | set(expectations.get(ranking.probe.id, ()))
                 rankings.append(ranking.without_passages(keep))
         first_rankings = first_rankings or rankings

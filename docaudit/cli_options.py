@@ -173,7 +173,7 @@ class Plan:
     """One audit as the shared options ask for it: the config (and so the index), the probes, the date."""
 
     config: Config
-    probes: list[Probe]
+    probes: list[Probe] | None  # None: generated from the docs
     top_k: int | None
     acks: list[Ack]
     now: datetime

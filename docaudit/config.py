@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .sections import (
@@ -215,11 +216,12 @@ def _first_config(candidates: list[Path]) -> Config:
             raise InputError(str(candidate), int(line.group(1)) if line else None, f"invalid TOML: {exc}") from None
         if candidate.name == "pyproject.toml":
             tool = data.get("tool", {})
-            data = tool.get("docaudit") if isinstance(tool, dict) else None
-            if data is None:
+            ours = tool.get("docaudit") if isinstance(tool, dict) else None
+            if ours is None:
                 continue
-            if not isinstance(data, dict):
+            if not isinstance(ours, dict):
                 raise InputError(str(candidate), _line_of(text, "tool.docaudit"), "[tool.docaudit] must be a table")
+            data = ours
         return _build(data, str(candidate), text)
     return Config()
 
@@ -282,7 +284,7 @@ def _choice_problems(config: Config) -> Iterator[Problem]:
             yield name, "retrieval", f"'retrieval.{name}' must be at least 1"
 
 
-def _fill(target: object, types: dict[str, str], data: dict, source: str, text: str, prefix: str) -> None:
+def _fill(target: object, types: dict[str, Any], data: dict, source: str, text: str, prefix: str) -> None:
     for key, value in data.items():
         if key in SECTIONS and not prefix:
             if not isinstance(value, dict):

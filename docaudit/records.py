@@ -6,8 +6,13 @@ import enum
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timezone
+from typing import Any, overload
 
 
+@overload
+def to_utc(value: datetime | date | int | float) -> datetime: ...
+@overload
+def to_utc(value: datetime | date | str | int | float | None) -> datetime | None: ...
 def to_utc(value: datetime | date | str | int | float | None) -> datetime | None:
     """Turn any source's timestamp into one tz-aware UTC datetime.
 
@@ -23,11 +28,21 @@ def to_utc(value: datetime | date | str | int | float | None) -> datetime | None
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
         value = datetime.fromisoformat(text)
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if not isinstance(value, date):
+        raise TypeError(f"not a timestamp: {type(value).__name__}")
+    if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def required_utc(value: datetime | date | str | int | float | None) -> datetime:
+    """`to_utc` of a timestamp that must be there: a missing or blank one is a ValueError, not None."""
+    when = to_utc(value.strip() if isinstance(value, str) else value)
+    if when is None:
+        raise ValueError("no timestamp")
+    return when
 
 
 def content_hash(text: str) -> str:
@@ -104,7 +119,7 @@ class Doc:
     def marker(self, kind: str) -> Marker | None:
         return next((m for m in self.markers if m.kind == kind), None)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The doc as reports show it (no text)."""
         return {
             "key": self.key,
@@ -118,7 +133,7 @@ class Doc:
             "last_modified": iso(self.last_modified),
         }
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         """JSON-safe form without the text, for the index's doc table. Field by field: `asdict` deep-copies
         every list (the MinHash signature's 128 numbers) and cost a tenth of a crawl beside embedding."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "text"}
@@ -132,7 +147,7 @@ class Doc:
         return data
 
     @classmethod
-    def from_record(cls, data: dict) -> Doc:
+    def from_record(cls, data: dict[str, Any]) -> Doc:
         data = dict(data)
         data["owner"] = Owner(**data["owner"]) if data.get("owner") else None
         data["markers"] = [Marker(**m) for m in data.get("markers", [])]
@@ -174,7 +189,7 @@ class Touched:
     source: str
     space: str
     id: str
-    changes: dict = field(default_factory=dict)  # Doc field -> new value: owner, permissions, path, url, title
+    changes: dict[str, Any] = field(default_factory=dict)  # Doc field -> new value: owner, permissions, path, url, title
 
     @property
     def key(self) -> str:
@@ -229,7 +244,7 @@ class Finding:
     severity: Severity
     doc: Doc
     message: str
-    evidence: dict = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     related: list[Doc] = field(default_factory=list)
     file: str | None = None  # the doc's file relative to its repository, when the gate knows it
     line: int | None = None  # where in that file the offending text is
@@ -246,7 +261,7 @@ class Finding:
         )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity.name,

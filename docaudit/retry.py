@@ -49,7 +49,8 @@ def with_retries(
     jitter = wait_random_exponential(multiplier=first_wait, max=30.0)
 
     def wait(state: RetryCallState) -> float:
-        hinted = retry_after(state.outcome.exception()) if state.outcome else None
+        error = state.outcome.exception() if state.outcome else None
+        hinted = retry_after(error) if error is not None else None
         return min(hinted, MAX_WAIT_SECONDS) if hinted is not None else jitter(state)
 
     retrying = Retrying(

@@ -77,7 +77,7 @@ def _instances(root: Path, rel: str) -> list[Instance]:
             if isinstance(versions, jsliteral.Obj):
                 for name, off in versions.offsets.items():
                     lines[f"versions.{name}"] = jsliteral.line_of(src, off)
-            plugin_id = options.get("id") if isinstance(options.get("id"), str) else "default"
+            plugin_id = given if isinstance(given := options.get("id"), str) else "default"
             found.append(Instance(_parent(rel), rel, plugin_id, dict(options), lines))
     return found
 
@@ -87,13 +87,13 @@ def _read_instance(root: Path, files: list[str], inst: Instance) -> Found:
     prefix = "" if inst.id == "default" else f"{inst.id}_"
     versions_file = _join(inst.site, f"{prefix}versions.json")
     listed = _versions_json(root / versions_file) if versions_file in files else []
-    docs_path = opts.get("path") if isinstance(opts.get("path"), str) else ""
+    docs_path = given if isinstance(given := opts.get("path"), str) else ""
     docs = _docs_folder(files, inst.site, docs_path)
     track = (inst.site or ".") + ("" if inst.id == "default" else f"#{inst.id}")
     found = Found()
     if not listed and not _version_dirs(files, inst.site, prefix, listed):
         return found  # an unversioned docs plugin: its pages are plain pages
-    per_version = opts.get("versions") if isinstance(opts.get("versions"), dict) else {}
+    per_version: dict = given if isinstance(given := opts.get("versions"), dict) else {}
     include_current = opts.get("includeCurrentVersion") is not False
     names = ([] if "current" in listed or not include_current else ["current"]) + listed
     last = opts.get("lastVersion")
@@ -133,7 +133,7 @@ def _read_instance(root: Path, files: list[str], inst: Instance) -> Found:
             found.folders.append(_folder(folder, name, per_version, track, status, why, how_sure, files))
             continue
         status, why = _position_status(name, last, position, last_why)
-        banner = per_version.get(name, {}).get("banner") if isinstance(per_version.get(name), dict) else None
+        banner = own.get("banner") if isinstance(own := per_version.get(name), dict) else None
         if banner in ("unreleased", "unmaintained"):
             status = PREVIEW if banner == "unreleased" else OLDER
             why = f"{cfg}:{inst.lines.get(f'versions.{name}', 1)} versions['{name}'].banner: '{banner}'"
@@ -193,8 +193,8 @@ def _position_status(name: str, last: str, position: dict[str, int], last_why: s
 def _folder(
     folder: str, name: str, per_version: dict, track: str, status: str, why: str, authority: int, files: list[str]
 ) -> VersionFolder:
-    own = per_version.get(name) if isinstance(per_version.get(name), dict) else {}
-    label = own.get("label") if isinstance(own.get("label"), str) else ("Next" if name == "current" else name)
+    own = given if isinstance(given := per_version.get(name), dict) else {}
+    label = given if isinstance(given := own.get("label"), str) else ("Next" if name == "current" else name)
     pages = sum(f.startswith(folder + "/") for f in files)
     return VersionFolder(folder, label, track, status, why, authority, pages)
 

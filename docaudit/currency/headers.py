@@ -100,9 +100,9 @@ def status_markers(fields: Mapping[str, object], source: str, settings: MarkerSe
             markers.append(Marker("current", value, f"{source} {settings.status_field}: {value}"))
     successor_keys = {settings.superseded_by_field.lower(), settings.superseded_by_field.lower().replace("-", "_")}
     for key in successor_keys:
-        value = lowered.get(key)
-        if isinstance(value, (str, int)) and str(value).strip():
-            first = re.split(r"[,\s]+", str(value).strip())[0]
+        named = lowered.get(key)
+        if isinstance(named, (str, int)) and str(named).strip():
+            first = re.split(r"[,\s]+", str(named).strip())[0]
             markers.append(Marker("superseded_by", first, f"{source} {key}"))
             break
     replaces = lowered.get("replaces")

@@ -66,6 +66,7 @@ def parse_at(src: str, i: int) -> tuple[Any, int]:
     if i >= len(src):
         return DYNAMIC, i
     c = src[i]
+    value: Any
     if c == "{":
         value, i = _object(src, i)
     elif c == "[":

@@ -117,9 +117,9 @@ def config_file(root: Path, rel: str, said: Said) -> None:
         params = data if own else data.get("params")
         version = _entry_label(params.get("version")) if isinstance(params, dict) else ""
         if version:  # Docsy's params.version: the version this build of the site documents
-            line = key_line(text, ["version"] if own else ["params", "version"])
+            at = key_line(text, ["version"] if own else ["params", "version"])
             key = "version" if own else "params.version"
-            said.lists.insert(0, [Claim(version, f"{rel}:{line} {key} = {version}")])
+            said.lists.insert(0, [Claim(version, f"{rel}:{at} {key} = {version}")])
 
 
 def _parse(rel: str, text: str) -> object:

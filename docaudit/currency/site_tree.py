@@ -166,7 +166,7 @@ def unversioned(pages: list[str], version_folders: list[str], claimed: list[str]
     """Where the pages outside every version folder are: the first folder off the path to the versions.
     `pages` leave out the claimed folders already (`pages_of`)."""
     inside = tuple(f + "/" for f in version_folders)
-    ancestors = set()
+    ancestors: set[str] = set()
     for folder in [*version_folders, *claimed]:
         parts = folder.split("/")
         ancestors.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))

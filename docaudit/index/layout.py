@@ -84,6 +84,7 @@ def one_line(exc: Exception) -> str:
 def doc_meta(
     doc: Doc, old: dict | None, chunks: int | None = None, model: str | None = None, embedding: str | None = None
 ) -> dict:
+    prior = old or {}  # a new doc brings its chunks, model and embedding
     return {
         "doc": doc_json(doc),
         "source": doc.source,
@@ -91,9 +92,9 @@ def doc_meta(
         "id": doc.id,
         "content_hash": doc.hash,
         "version": doc.version,  # a field of its own: reading it back parses no JSON
-        "chunks": chunks if chunks is not None else old["chunks"],
-        "model": model or old["model"],
-        "embedding": embedding or old.get("embedding", ""),
+        "chunks": chunks if chunks is not None else prior["chunks"],
+        "model": model or prior["model"],
+        "embedding": embedding or prior.get("embedding", ""),
     }
 
 

@@ -8,8 +8,9 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from docaudit.config import Config
 from docaudit.records import Doc, Gone, Skipped, Touched
 
 from .duplicates import signature
@@ -48,6 +49,21 @@ class CrawlStats:
 
 class Sync:
     """The crawl side of `Index` (a mixin: the store's methods are `self`'s)."""
+
+    # What the store provides, declared for the type checker.
+    config: Config
+    embedder: Any
+
+    if TYPE_CHECKING:
+
+        def records(self) -> dict[str, dict]: ...
+        def _dirty(self, scope: str) -> bool: ...
+        def _set_dirty(self, scope: str, dirty: bool) -> bool: ...
+        def _store_batch(self, entries: list[tuple[Doc, list[Any], list[float]]]) -> None: ...
+        def _delete_chunks(self, ids: list[str]) -> None: ...
+        def _refresh_metadata(self, doc: Doc, old: dict) -> None: ...
+        def _remove(self, keys: list[str], records_by_key: dict[str, dict]) -> None: ...
+        def _sweep(self, scope: str = "") -> None: ...
 
     def apply(
         self,
@@ -136,16 +152,17 @@ class Sync:
                 gone.append(record.key)
             return False
         stats.seen += 1
-        same_text = bool(old) and old["content_hash"] == record.hash
+        if old is None or old["content_hash"] != record.hash:
+            record.minhash = signature(record.text)
+            return True
         # Signatures cost a millisecond a doc: an unchanged text keeps the one it has.
-        known = json.loads(old["doc"]).get("minhash") if same_text else None
-        record.minhash = known or signature(record.text)
-        if same_text and old.get("embedding") == self.embedding_signature:
-            stats.unchanged += 1
-            if old["doc"] != doc_json(record):  # metadata moved (owner, dates), text did not
-                self._refresh_metadata(record, old)
-            return False
-        return True
+        record.minhash = json.loads(old["doc"]).get("minhash") or signature(record.text)
+        if old.get("embedding") != self.embedding_signature:
+            return True
+        stats.unchanged += 1
+        if old["doc"] != doc_json(record):  # metadata moved (owner, dates), text did not
+            self._refresh_metadata(record, old)
+        return False
 
     def _embed_batch(
         self, batch: list[Doc], records_by_key: dict[str, dict], stats: CrawlStats, progress: Any, task: Any
@@ -195,7 +212,7 @@ class Sync:
                     excluded_embed_metadata_keys=FRESHNESS_KEYS,
                     excluded_llm_metadata_keys=FRESHNESS_KEYS,
                 )
-                parts = sections.get_nodes_from_documents([document]) if sections else [document]
+                parts: list[Any] = sections.get_nodes_from_documents([document]) if sections else [document]
                 for part in parts:  # the heading trail is in the section's text already
                     part.metadata.pop("header_path", None)
                 nodes = splitter.get_nodes_from_documents(parts)

@@ -164,11 +164,13 @@ def _ranked(
             dense.append([(h.chunk_id, h.score, h.text or None) for h in hits])
     if variant.mode == "dense":
         return dense
-    lexical = [[(cid, score, None) for cid, score in hits] for hits in shared["lexical"].search(queries, window)]
+    lexical: list[list[tuple[str, float, str | None]]] = [
+        [(cid, score, None) for cid, score in hits] for hits in shared["lexical"].search(queries, window)
+    ]
     if variant.mode == "bm25":
         return lexical
     weights = index.config.retrieval
-    fused = []
+    fused: list[list[tuple[str, float, str | None]]] = []
     for d, b in zip(dense, lexical):
         both = fuse([(weights.dense_weight, [h[0] for h in d]), (weights.bm25_weight, [h[0] for h in b])])
         fused.append([(cid, score, None) for cid, score in both[:window]])

@@ -30,7 +30,8 @@ def load_probes_yaml(path: str | Path) -> list[Probe]:
         data = data.get("probes")
     if not isinstance(data, list) or not data:
         raise InputError(name, None, "expected a non-empty list of probes (or 'probes:' with one)")
-    probes, seen = [], {}
+    probes: list[Probe] = []
+    seen: dict[str, int] = {}
     for item in data:
         if not isinstance(item, dict):
             raise InputError(name, None, f"each probe must be a mapping with 'query', got {item!r}")
@@ -182,15 +183,15 @@ def resolve_expectations(probes: list[Probe], docs: dict[str, Doc]) -> dict[str,
     for probe in probes:
         keys = []
         for wanted in probe.expect:
-            key = by_name.get(wanted.strip("/"))
-            if key is None:
+            found = by_name.get(wanted.strip("/"))
+            if found is None:
                 path, _, line = probe.origin.rpartition(":")
                 raise InputError(
                     path or probe.origin,
                     int(line) if line.isdigit() else None,
                     f"probe '{probe.id}' expects '{wanted}', which is not in the index",
                 )
-            keys.append(key)
+            keys.append(found)
         resolved[probe.id] = keys
     return resolved
 

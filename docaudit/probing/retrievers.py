@@ -286,6 +286,8 @@ def _load(spec: str) -> Any:
             module = _loaded_files.get(path.resolve())
             if module is None:  # one app file named twice (app.py:dense, app.py:hybrid) is loaded once
                 module_spec = importlib.util.spec_from_file_location(f"docaudit_user_{path.stem}", path)
+                if module_spec is None or module_spec.loader is None:
+                    raise DocauditError(f"--retriever '{spec}': {path} cannot be loaded as Python")
                 module = importlib.util.module_from_spec(module_spec)
                 sys.path.insert(0, str(path.parent.resolve()))
                 try:

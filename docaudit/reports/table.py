@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import datetime
 
@@ -18,7 +19,7 @@ STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 def to_text(*renderables: object, width: int = 160) -> str:
     """Render rich objects to plain text (the CLI prints it; tests compare it)."""
-    console = Console(width=width, record=True, file=_Null(), force_terminal=False, color_system=None)
+    console = Console(width=width, record=True, file=io.StringIO(), force_terminal=False, color_system=None)
     for renderable in renderables:
         console.print(renderable)
     return console.export_text().rstrip("\n")
@@ -64,11 +65,3 @@ def _holds(finding: object, retrievers: list[str]) -> str:
     if not holds or len(retrievers) < 2:
         return ""
     return f" [holds under {len(holds)} of {len(retrievers)}: {', '.join(holds)}]"
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass

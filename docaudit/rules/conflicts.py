@@ -115,7 +115,10 @@ def _disagreements(
 
 
 def conflict_findings(
-    by_pair: ConflictsSeen, docs: Mapping[str, Doc], currency: Mapping[str, Currency], exposure: Mapping[str, int]
+    by_pair: Mapping[tuple[str, str], dict[tuple[str, str], dict]],
+    docs: Mapping[str, Doc],
+    currency: Mapping[str, Currency],
+    exposure: Mapping[str, int],
 ) -> list[Finding]:
     findings = []
     for (key_a, key_b), facts in by_pair.items():
@@ -158,7 +161,7 @@ def conflict_findings(
                     "docs": {
                         label_of(docs[k]): {
                             "last_modified": iso(docs[k].last_modified),
-                            "owner": docs[k].owner.label() if docs[k].owner else None,
+                            "owner": owner.label() if (owner := docs[k].owner) else None,
                             "status": currency[k].status,
                             "exposure": exposure[k],
                         }

@@ -59,6 +59,7 @@ def version_folder_inversions(rule: Rule, findings: list[Finding], inputs: Audit
             kept += members
             continue
         first = members[0]
+        why = first.doc.release.source if first.doc.release else ""  # grouped by release: always set
         folder = _folder_of(first.doc)
         current = first.related[0]
         current_label = current.release.label if current.release else "current"
@@ -77,14 +78,14 @@ def version_folder_inversions(rule: Rule, findings: list[Finding], inputs: Audit
             f"{len(members)} pages of version {label} ({folder}/) outrank their twins in the current "
             f"{current_label} for {probes} probe(s) ({differ} of them say something the current page does not), "
             f"e.g. '{worst.doc.title}' ranks {shown['rank']} for "
-            f'"{shown["query"]}" while {worst.related[0].path} is {where} ({first.doc.release.source}): '
+            f'"{shown["query"]}" while {worst.related[0].path} is {where} ({why}): '
             f"leave {label} out of the RAG index, or mark it archived"
         )
         evidence = {
             "version": label,
             "folder": folder,
             "current_version": current_label,
-            "why": first.doc.release.source,
+            "why": why,
             "pages": [
                 {
                     "doc": m.doc.path,

@@ -131,7 +131,7 @@ def deprecated_surfaces(inputs: AuditInputs) -> list[Finding]:
                     "marker": {"kind": marker.kind, "value": marker.value, "source": marker.source},
                     **dates(doc, currency[key]),
                 },
-                [docs[successor]] if successor in docs else [],
+                [docs[successor]] if successor and successor in docs else [],
             )
         )
     return findings
