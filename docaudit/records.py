@@ -189,7 +189,9 @@ class Touched:
     source: str
     space: str
     id: str
-    changes: dict[str, Any] = field(default_factory=dict)  # Doc field -> new value: owner, permissions, path, url, title
+    changes: dict[str, Any] = field(
+        default_factory=dict
+    )  # Doc field -> new value: owner, permissions, path, url, title
 
     @property
     def key(self) -> str:
