@@ -80,9 +80,9 @@ def generate(files: int) -> dict:
 
 def crawl_ours(server: DriveServer, credentials: Path, state: CrawlState) -> tuple[list[Doc], float, int]:
     config = Config()
-    config.gdrive.credentials = str(credentials)
-    config.gdrive.api_endpoint = server.endpoint
-    config.gdrive.folders = [drive_id("docs")]
+    config.section("gdrive").credentials = str(credentials)
+    config.section("gdrive").api_endpoint = server.endpoint
+    config.section("gdrive").folders = [drive_id("docs")]
     server.calls.clear()
     start = time.perf_counter()
     docs = [r for r in gdrive.crawl("bench", config, state) if isinstance(r, Doc)]

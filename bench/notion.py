@@ -107,8 +107,8 @@ def minimum_calls(server: NotionServer) -> int:
 
 def crawl_ours(server: NotionServer, rate: float, state: CrawlState) -> tuple[list[Doc], float, int]:
     config = Config()
-    config.notion.base_url = server.url
-    config.notion.requests_per_second = rate
+    config.section("notion").base_url = server.url
+    config.section("notion").requests_per_second = rate
     server.calls.clear()
     start = time.perf_counter()
     docs = [r for r in notion.crawl("bench", config, state) if isinstance(r, Doc)]

@@ -18,25 +18,23 @@ The caller stores that cursor only once the crawl has been fully indexed, so a c
 dies midway is simply redone from the old cursor.
 
 Every connector, the built-in ones included, registers under the ``docaudit.connectors`` entry-point
-group (see pyproject.toml); a checkout that was never installed still finds the built-ins.
+group (see pyproject.toml, the one list); a checkout that was never installed reads that list from
+its pyproject.toml.
 """
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Protocol
 
 from docaudit.errors import DocauditError
 
-BUILTIN = {
-    "git": "connectors.gitrepo",
-    "notion": "connectors.notion",
-    "gdrive": "connectors.gdrive",
-    "confluence": "connectors.confluence",
-}
 ENTRY_POINT_GROUP = "docaudit.connectors"
 
 
@@ -59,9 +57,20 @@ class Connector(Protocol):
 
 def _registered() -> dict[str, Any]:
     found: dict[str, Any] = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    for name, module in BUILTIN.items():  # an uninstalled checkout has no entry points of its own
+    for name, module in _checkout_entry_points().items():  # a checkout never installed has none of its own
         found.setdefault(name, module)
     return found
+
+
+@functools.cache
+def _checkout_entry_points() -> dict[str, str]:
+    """The built-ins as pyproject.toml registers them, read from the checkout this package sits in."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}  # an installed wheel: its entry points are in its metadata
+    return dict(project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {}))
 
 
 def available() -> list[str]:

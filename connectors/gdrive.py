@@ -21,10 +21,11 @@ from docaudit.currency.banners import find_banners
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, Touched, to_utc
 from docaudit.text import html_to_text, title_and_headings
 
-from .gdrive_api import DriveApi, DriveError  # noqa: F401 - DriveError: re-exported
+from .gdrive_api import DriveApi, DriveError, DriveSettings  # noqa: F401 - DriveError: re-exported
 from .gdrive_files import DOCX, Unreadable, extract, library_warnings
 
 KIND = "gdrive"
+SETTINGS = DriveSettings
 FOLDER = "application/vnd.google-apps.folder"
 SHORTCUT = "application/vnd.google-apps.shortcut"
 GOOGLE_DOC = "application/vnd.google-apps.document"
@@ -46,14 +47,14 @@ def space_for(target: str) -> str:
 
 
 def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone | Touched]:
-    api = DriveApi(config.gdrive)
+    api = DriveApi(config.section(KIND))
     yield from _Crawl(api, target, config, state).run()
 
 
 class _Crawl:
     def __init__(self, api: DriveApi, target: str, config: Config, state: CrawlState) -> None:
         self.api = api
-        self.settings = config.gdrive
+        self.settings = config.section(KIND)
         self.config = config
         self.space = state.space or space_for(target)
         self.state = state

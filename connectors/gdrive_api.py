@@ -8,10 +8,10 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docaudit.config import DriveSettings
 from docaudit.errors import DocauditError
 from docaudit.retry import GaveUp, retry_after_seconds, with_retries
 
@@ -19,6 +19,25 @@ SCOPES = ["https://www.googleapis.com/auth/drive.readonly"]
 
 
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+@dataclass
+class DriveSettings:
+    """`[gdrive]`: which credentials, which part of Drive, how to read it. No secret is a setting."""
+
+    # A service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS.
+    credentials: str = ""
+    subject: str = ""  # a user the service account acts for (domain-wide delegation)
+    api_endpoint: str = ""  # default: $GDRIVE_API_ENDPOINT, else Google's
+    folders: list[str] = field(default_factory=list)  # folder ids to crawl, recursively; empty: everything visible
+    drive_id: str = ""  # one shared drive only
+    shared_drives: bool = True  # with no drive_id or folders: include every shared drive the account can see
+    export_sheets: bool = False  # Sheets as CSV
+    max_export_bytes: int = 10_000_000  # Drive refuses to export more; uploads larger than this are skipped too
+    archive_folders: list[str] = field(default_factory=lambda: ["archive", "archived", "old", "deprecated", "obsolete"])
+    max_retries: int = 5
+    retry_wait_seconds: float = 1.0
+    timeout_seconds: float = 60.0
 
 
 class DriveError(DocauditError):

@@ -21,10 +21,11 @@ from docaudit.config import Config
 from docaudit.currency.banners import find_banners
 from docaudit.records import Doc, Gone, Marker, Owner, Skipped, iso, required_utc, to_utc
 
-from .notion_api import PAGE_SIZE, NotionApi, NotionError  # noqa: F401 - NotionApi, NotionError: re-exported
+from .notion_api import PAGE_SIZE, NotionApi, NotionError, NotionSettings  # noqa: F401 - NotionApi, NotionError: re-exported
 from .notion_text import TEXT_BLOCKS, UNKNOWN, leaf_line, page_title, parent_database, parent_id, plain, rich, text_line
 
 KIND = "notion"
+SETTINGS = NotionSettings
 STATUS_MARKERS = re.compile(r"\b(deprecated|archived|obsolete|superseded|retired)\b", re.IGNORECASE)
 NOTION_LINK = re.compile(r"\[([^\]]*)\]\(notion:[^)]+\)")
 
@@ -35,7 +36,7 @@ def space_for(target: str) -> str:
 
 
 def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skipped | Gone]:
-    settings = config.notion
+    settings = config.section(KIND)
     api = NotionApi(settings)
     try:
         yield from _Crawl(api, target, config, state).run()
@@ -47,7 +48,7 @@ class _Crawl:
     def __init__(self, api: NotionApi, target: str, config: Config, state: CrawlState) -> None:
         self.api = api
         self.config = config
-        self.settings = config.notion
+        self.settings = config.section(KIND)
         self.space = state.space or space_for(target)
         self.state = state
         cursor = state.cursor or {}

@@ -7,18 +7,40 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from docaudit.config import NotionSettings
 from docaudit.errors import ApiError, DocauditError
 from docaudit.retry import GaveUp, Pacer, retry_after_seconds, transport_problem, with_retries
 
 DEFAULT_BASE_URL = "https://api.notion.com"
+API_VERSIONS = ("2022-06-28", "2025-09-03")
 
 
 PAGE_SIZE = 100
 
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504, 529}
+
+
+@dataclass
+class NotionSettings:
+    """`[notion]`: where the API is and how hard to lean on it. The token itself lives in `token_env`."""
+
+    token_env: str = "NOTION_TOKEN"
+    base_url: str = ""  # default: $NOTION_BASE_URL, else https://api.notion.com
+    api_version: str = "2025-09-03"  # or 2022-06-28 (databases instead of data sources): one of API_VERSIONS
+    owner_property: str = "Owner"  # a people property naming the owner; else the page's creator
+    requests_per_second: float = 3.0  # Notion's documented average limit
+    max_retries: int = 5  # per request, for 429, 5xx, 529 and timeouts
+    retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
+    timeout_seconds: float = 30.0
+    max_depth: int = 12  # nested blocks below this are not fetched
+    edit_overlap_minutes: int = 2  # Notion rounds edit times to the minute: re-read pages this close to a crawl
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        """(setting, message) for each value the loader should refuse, naming its line."""
+        if self.api_version not in API_VERSIONS:
+            yield "api_version", f"'notion.api_version' must be one of {', '.join(API_VERSIONS)}"
 
 
 class NotionError(ApiError):

@@ -17,9 +17,7 @@ from typing import Any
 
 from .errors import InputError
 from .sections import (
-    DriveSettings,
     MarkerSettings,
-    NotionSettings,
     RetrievalSettings,
     SlackSettings,
     SmtpSettings,
@@ -44,13 +42,10 @@ DEFAULT_SERIES = (
 )
 
 
-API_VERSIONS = ("2022-06-28", "2025-09-03")
 MODES = ("dense", "bm25", "hybrid")
 CHUNKINGS = ("sentences", "headings")
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino-bf16")
 SECTIONS = {
-    "notion": NotionSettings,
-    "gdrive": DriveSettings,
     "smtp": SmtpSettings,
     "slack": SlackSettings,
     "teams": TeamsSettings,
@@ -123,18 +118,16 @@ class Config:
     # Who gets the digest items of unowned docs: "source" or "source:path prefix" = email; the longest match wins.
     fallback_owners: dict[str, str] = field(default_factory=dict)
     report_url: str = ""  # where the team publishes the HTML report; digests link to it
-    notion: NotionSettings = field(default_factory=NotionSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
-    gdrive: DriveSettings = field(default_factory=DriveSettings)
     markers: MarkerSettings = field(default_factory=MarkerSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     versions: VersionSettings = field(default_factory=VersionSettings)
     plugins: dict[str, object] = field(default_factory=dict)  # a third-party connector's section -> its settings
     source: str = ""  # where the config was read from
 
-    def section(self, name: str) -> object:
+    def section(self, name: str) -> Any:
         """A settings section by name: a built-in one, or an installed connector's (its defaults if unset)."""
         if name in SECTIONS:
             return getattr(self, name)
@@ -231,9 +224,20 @@ def _build(data: dict, source: str, text: str) -> Config:
     _fill(config, _TYPES, data, source, text, "")
     if config.current_version and not config.versions.current:  # the older spelling of [versions] current
         config.versions.current = config.current_version
-    for key, section, message in itertools.chain(_range_problems(config), _choice_problems(config)):
+    for key, section, message in itertools.chain(
+        _range_problems(config), _choice_problems(config), _connector_problems(config)
+    ):
         raise InputError(source, _line_of(text, key, section), message)
     return config
+
+
+def _connector_problems(config: Config) -> Iterator[Problem]:
+    """A connector's settings may refuse values (its `problems()`: setting, message), as the built-in
+    sections do; the loader names the line."""
+    for name, settings in config.plugins.items():
+        check = getattr(settings, "problems", None)
+        for key, message in check() if callable(check) else ():
+            yield key, name, message
 
 
 Problem = tuple[str, str, str]  # the key, its section ("" at the top), what is wrong
@@ -268,7 +272,6 @@ def _choice_problems(config: Config) -> Iterator[Problem]:
         ("chunk_by", "", config.chunk_by, CHUNKINGS),
         ("backend", "", config.backend, BACKENDS),
         ("mode", "retrieval", config.retrieval.mode, MODES),
-        ("api_version", "notion", config.notion.api_version, API_VERSIONS),
     ):
         if value not in allowed:
             yield name, section, f"'{section + '.' if section else ''}{name}' must be one of {', '.join(allowed)}"

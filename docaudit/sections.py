@@ -7,41 +7,6 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class NotionSettings:
-    """`[notion]`: where the API is and how hard to lean on it. The token itself lives in `token_env`."""
-
-    token_env: str = "NOTION_TOKEN"
-    base_url: str = ""  # default: $NOTION_BASE_URL, else https://api.notion.com
-    api_version: str = "2025-09-03"  # or 2022-06-28 (databases instead of data sources)
-    owner_property: str = "Owner"  # a people property naming the owner; else the page's creator
-    requests_per_second: float = 3.0  # Notion's documented average limit
-    max_retries: int = 5  # per request, for 429, 5xx, 529 and timeouts
-    retry_wait_seconds: float = 1.0  # first backoff; doubles with jitter, capped at 30 s
-    timeout_seconds: float = 30.0
-    max_depth: int = 12  # nested blocks below this are not fetched
-    edit_overlap_minutes: int = 2  # Notion rounds edit times to the minute: re-read pages this close to a crawl
-
-
-@dataclass
-class DriveSettings:
-    """`[gdrive]`: which credentials, which part of Drive, how to read it. No secret is a setting."""
-
-    # A service-account JSON or an authorized-user token file; default $GOOGLE_APPLICATION_CREDENTIALS.
-    credentials: str = ""
-    subject: str = ""  # a user the service account acts for (domain-wide delegation)
-    api_endpoint: str = ""  # default: $GDRIVE_API_ENDPOINT, else Google's
-    folders: list[str] = field(default_factory=list)  # folder ids to crawl, recursively; empty: everything visible
-    drive_id: str = ""  # one shared drive only
-    shared_drives: bool = True  # with no drive_id or folders: include every shared drive the account can see
-    export_sheets: bool = False  # Sheets as CSV
-    max_export_bytes: int = 10_000_000  # Drive refuses to export more; uploads larger than this are skipped too
-    archive_folders: list[str] = field(default_factory=lambda: ["archive", "archived", "old", "deprecated", "obsolete"])
-    max_retries: int = 5
-    retry_wait_seconds: float = 1.0
-    timeout_seconds: float = 60.0
-
-
-@dataclass
 class SmtpSettings:
     """`[smtp]`: where `docaudit digest --send` hands its mail. The password lives in `password_env`."""
 

@@ -59,7 +59,11 @@ def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
     """Every setting the README shows exists and has the type it shows."""
     (tmp_path / "docaudit.toml").write_text(readme_toml("## Configuration"))
     config = load_config(tmp_path / "docaudit.toml")
-    assert (config.smtp.port, config.notion.api_version, config.gdrive.export_sheets) == (587, "2025-09-03", False)
+    assert (config.smtp.port, config.section("notion").api_version, config.section("gdrive").export_sheets) == (
+        587,
+        "2025-09-03",
+        False,
+    )
     assert config.fallback_owners["git:legacy/"] == "platform@example.com"
 
 

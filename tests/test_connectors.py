@@ -117,3 +117,17 @@ def test_a_third_party_connector_crawls_and_audits_end_to_end(wiki_installed, tm
     assert index.cursor("wiki", "wiki-kb") == {"seen": 3}
     result = audit(index, config, NOW)
     assert sorted(d.key for d in result.docs.values()) == [f"wiki:wiki-kb:p{n}" for n in range(3)]
+
+
+def test_the_built_ins_are_listed_once_and_config_names_none_of_them():
+    """pyproject's entry points are the one list; each built-in declares its own settings, as a
+    third-party connector must, so config.py knows no connector by name."""
+    from pathlib import Path
+
+    listed = connectors._checkout_entry_points()
+    assert sorted(listed) == ["confluence", "gdrive", "git", "notion"]
+    for kind in listed:
+        assert connectors.get(kind).KIND == kind
+    assert {kind for kind in listed if connectors.settings_type(kind)} == {"confluence", "gdrive", "notion"}
+    config_source = (Path(connectors.__file__).parent.parent / "docaudit" / "config.py").read_text()
+    assert [kind for kind in listed if f'"{kind}"' in config_source or f"import {kind}" in config_source] == []

@@ -50,10 +50,10 @@ def server(tmp_path, key_file, monkeypatch):
 
 def settings_for(server: DriveServer, **overrides) -> Config:
     config = Config()
-    config.gdrive.api_endpoint = server.endpoint
-    config.gdrive.retry_wait_seconds = 0.05
+    config.section("gdrive").api_endpoint = server.endpoint
+    config.section("gdrive").retry_wait_seconds = 0.05
     for key, value in overrides.items():
-        setattr(config.gdrive, key, value)
+        setattr(config.section("gdrive"), key, value)
     return config
 
 
@@ -109,7 +109,7 @@ def test_reads_my_drive_and_shared_drives_with_owners_and_readers(server):
 def test_server_sends_every_field_the_real_api_recorded(server):
     """Only worth testing against if it answers in Drive's real shapes (fields=* as recorded)."""
     recorded = json.loads(RECORDED.read_text())
-    api = gdrive.DriveApi(settings_for(server).gdrive)
+    api = gdrive.DriveApi(settings_for(server).section("gdrive"))
     folder = api.execute(api.service.files().get(fileId=drive_id("eng"), fields="*"), "files.get")
     upload = api.execute(api.service.files().get(fileId=drive_id("vendor-onboarding"), fields="*"), "files.get")
     assert missing_fields(recorded[0], folder) == []

@@ -124,9 +124,9 @@ def test_generated_drives_crawl_whole(tmp_path, monkeypatch, key_file, data):
         credentials.write_text(json.dumps({**key_file, "token_uri": f"{server.url}/token"}))
         monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(credentials))
         config = Config()
-        config.gdrive.api_endpoint = server.endpoint
-        config.gdrive.retry_wait_seconds = 0.01
-        config.gdrive.export_sheets = True
+        config.section("gdrive").api_endpoint = server.endpoint
+        config.section("gdrive").retry_wait_seconds = 0.01
+        config.section("gdrive").export_sheets = True
         records = list(gdrive.crawl("generated", config, CrawlState()))
     docs = [r for r in records if isinstance(r, Doc)]
     text = "\n".join(d.text for d in docs)

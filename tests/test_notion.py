@@ -43,12 +43,12 @@ def server(monkeypatch):
 
 def settings_for(server: NotionServer, version: str = "2025-09-03", **overrides) -> Config:
     config = Config()
-    config.notion.base_url = server.url
-    config.notion.api_version = version
-    config.notion.requests_per_second = 0  # the server here has no rate limit unless a test sets one
-    config.notion.retry_wait_seconds = 0.05
+    config.section("notion").base_url = server.url
+    config.section("notion").api_version = version
+    config.section("notion").requests_per_second = 0  # the server here has no rate limit unless a test sets one
+    config.section("notion").retry_wait_seconds = 0.05
     for key, value in overrides.items():
-        setattr(config.notion, key, value)
+        setattr(config.section("notion"), key, value)
     return config
 
 
@@ -113,7 +113,7 @@ def test_reads_every_shared_page_in_both_api_versions(server, version):
 def test_server_sends_every_field_the_real_api_recorded(server, version):
     """The local server is only worth testing against if it answers in Notion's real shapes."""
     config = settings_for(server, version)
-    api = notion.NotionApi(config.notion)
+    api = notion.NotionApi(config.section("notion"))
     try:
         pages = api.request("POST", "search", body={"filter": {"property": "object", "value": "page"}})
         container = "data_source" if version >= "2025" else "database"
@@ -136,7 +136,7 @@ def test_server_sends_every_field_the_real_api_recorded(server, version):
         recorded = json.loads((SAMPLES / version / f"{name}.json").read_text())
         assert missing_fields(recorded, ours) == [], name
     with pytest.raises(DocauditError) as error:
-        notion.NotionApi(config.notion).request("GET", "users/nobody-here")
+        notion.NotionApi(config.section("notion")).request("GET", "users/nobody-here")
     assert error.value.status == 404
 
 
@@ -154,7 +154,7 @@ def missing_fields(recorded: dict, ours: dict, prefix: str = "") -> list[str]:
 
 def test_server_rejects_the_other_versions_filter(server):
     config = settings_for(server, "2025-09-03")
-    api = notion.NotionApi(config.notion)
+    api = notion.NotionApi(config.section("notion"))
     with pytest.raises(DocauditError, match="400 validation_error"):
         api.request("POST", "search", body={"filter": {"property": "object", "value": "database"}})
     api.close()

@@ -147,10 +147,10 @@ def server():
 
 def crawl_all(server: NotionServer, version: str) -> tuple[dict[str, Doc], list]:
     config = Config()
-    config.notion.base_url = server.url
-    config.notion.api_version = version
-    config.notion.requests_per_second = 0
-    config.notion.retry_wait_seconds = 0.01
+    config.section("notion").base_url = server.url
+    config.section("notion").api_version = version
+    config.section("notion").requests_per_second = 0
+    config.section("notion").retry_wait_seconds = 0.01
     records = list(notion.crawl("generated", config, CrawlState()))
     return {r.id: r for r in records if isinstance(r, Doc)}, [r for r in records if isinstance(r, Skipped)]
 
@@ -270,8 +270,8 @@ def test_a_2000_character_title_mid_batch_indexes_with_the_rest_in_both_versions
 
     for version in VERSIONS:
         config = Config(index=str(tmp_path / version))
-        config.notion.base_url, config.notion.api_version = server.url, version
-        config.notion.requests_per_second = 0
+        config.section("notion").base_url, config.section("notion").api_version = server.url, version
+        config.section("notion").requests_per_second = 0
         index = Index(config)
         stats = index_crawl(index, "notion", "ws", config)
         assert (stats.added, stats.skipped) == (5, [])
