@@ -278,8 +278,7 @@ class _Crawl:
             markers.append(Marker("archived", "true", "Confluence page status archived"))
         for label in page.labels:
             if label in self.deprecated_labels:
-                kind = "archived" if label == "archived" else "deprecated"
-                markers.append(Marker(kind, label, "Confluence label"))
+                markers.append(Marker("archived" if label == "archived" else "deprecated", label, "Confluence label"))
             elif label in self.current_labels:
                 markers.append(Marker("current", label, "Confluence label"))
         owner, no_owner = self._owner(page)

@@ -13,7 +13,7 @@ import yaml
 from docaudit.config import Config
 from docaudit.currency.banners import find_banners, resolve_link
 from docaudit.currency.headers import status_markers
-from docaudit.records import Marker, required_utc
+from docaudit.records import Marker, MarkerKind, required_utc
 from docaudit.yamlfile import safe_load
 
 MARKER_KEYS = ("deprecated", "is_deprecated", "archived", "superseded_by", "review_by")
@@ -87,7 +87,12 @@ def _truthy(value: object) -> bool:
 
 def _markers_from(meta: dict, source: str, rel: str, config: Config) -> list[Marker]:
     markers = []
-    for key, kind in (("deprecated", "deprecated"), ("is_deprecated", "deprecated"), ("archived", "archived")):
+    flags: tuple[tuple[str, MarkerKind], ...] = (
+        ("deprecated", "deprecated"),
+        ("is_deprecated", "deprecated"),
+        ("archived", "archived"),
+    )
+    for key, kind in flags:
         if key in meta and _truthy(meta[key]):
             markers.append(Marker(kind, str(meta[key]), source))
     for marker in status_markers(meta, source, config.markers):

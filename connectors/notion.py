@@ -267,8 +267,8 @@ class _Crawl:
                 value = (prop.get(kind) or {}).get("name", "")
                 match = STATUS_MARKERS.search(value)
                 if match:
-                    marker = "archived" if match.group(1).lower() == "archived" else "deprecated"
-                    markers.append(Marker(marker, value, f"Notion property {name}"))
+                    archived = match.group(1).lower() == "archived"
+                    markers.append(Marker("archived" if archived else "deprecated", value, f"Notion property {name}"))
         return markers
 
     def _owner(self, page: dict) -> tuple[Owner | None, str]:

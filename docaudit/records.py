@@ -6,7 +6,7 @@ import enum
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timezone
-from typing import Any, overload
+from typing import Any, Literal, get_args, overload
 
 
 @overload
@@ -62,11 +62,27 @@ class Owner:
         return self.name or self.email
 
 
+MarkerKind = Literal[
+    "deprecated",  # the doc says it is deprecated (frontmatter, a status field, a banner, a label)
+    "archived",
+    "superseded_by",  # value: the successor's path, id, number or web address
+    "replaces",  # value: the predecessor it supersedes
+    "review_by",  # value: an ISO date
+    "current",  # the doc says it is current (`Status: Final`): not superseded by a guess
+    "alias",  # another name the doc is linked by (an RFC number)
+    "ignore",  # value: a rule id the doc suppresses, or "all"
+    "site_version",  # value: the current version the docs site's config declares
+    "database",  # value: the Notion database a row belongs to
+    "property",  # a Notion property, shown as evidence
+]
+MARKER_KINDS: tuple[str, ...] = get_args(MarkerKind)
+
+
 @dataclass(frozen=True)
 class Marker:
     """An explicit statement that a doc is not current, and where it was found."""
 
-    kind: str  # deprecated | archived | superseded_by | replaces | review_by | current | alias | ignore | ...
+    kind: MarkerKind
     value: str  # "true", the superseding doc, or an ISO date
     source: str  # e.g. "frontmatter", "cascade from guides/_index.md", "banner line 3"
     valid: bool = (
@@ -116,7 +132,7 @@ class Doc:
     def key(self) -> str:
         return f"{self.source}:{self.space}:{self.id}"
 
-    def marker(self, kind: str) -> Marker | None:
+    def marker(self, kind: MarkerKind) -> Marker | None:
         return next((m for m in self.markers if m.kind == kind), None)
 
     def summary(self) -> dict[str, Any]:

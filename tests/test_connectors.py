@@ -126,8 +126,7 @@ def test_the_built_ins_are_listed_once_and_config_names_none_of_them():
 
     listed = connectors._checkout_entry_points()
     assert sorted(listed) == ["confluence", "gdrive", "git", "notion"]
-    for kind in listed:
-        assert connectors.get(kind).KIND == kind
+    assert [connectors.get(kind).KIND for kind in listed] == list(listed)
     assert {kind for kind in listed if connectors.settings_type(kind)} == {"confluence", "gdrive", "notion"}
     config_source = (Path(connectors.__file__).parent.parent / "docaudit" / "config.py").read_text()
     assert [kind for kind in listed if f'"{kind}"' in config_source or f"import {kind}" in config_source] == []
