@@ -1,8 +1,11 @@
-"""The README's CLI reference, generated from each command's --help: `python -m docaudit.clidoc` rewrites
-it, and a test fails when the README and the commands drift apart."""
+"""What the docs say that the code knows: the README's CLI reference (from each command's --help), its
+rule table and the JSON schema's rule enum (from the rule registry). `python -m docaudit.clidoc` rewrites
+them; tests fail when they drift apart."""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +39,33 @@ def rewrite(readme: Path) -> bool:
     return updated != text
 
 
+RULE_TABLE = re.compile(r"^\| rule \| severity \| when \|\n(?:\|.*\n)*", re.M)
+RULE_ENUM = re.compile(r'("rule": \{\s*"enum": )\[[^\]]*\]')
+SCHEMA = Path(__file__).parent / "schemas" / "report.schema.json"
+
+
+def rewrite_rules(readme: Path, schema: Path = SCHEMA) -> bool:
+    """Put the registry's rules in the README's table and the report schema's enum; True when either changed."""
+    from . import rules
+
+    changed = False
+    for path, pattern, generated in (
+        (readme, RULE_TABLE, rules.readme_table() + "\n"),
+        (schema, RULE_ENUM, r"\g<1>" + json.dumps(list(rules.BY_ID)).replace("\\", "\\\\")),
+    ):
+        text = path.read_text(encoding="utf-8")
+        updated, found = pattern.subn(generated, text, count=1)
+        if not found:
+            raise SystemExit(f"{path}: the generated rules section is missing")
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+            changed = True
+    return changed
+
+
 if __name__ == "__main__":
-    changed = rewrite(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))
-    print("README.md: CLI reference " + ("updated" if changed else "already current"))
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    changed = rewrite(readme)
+    print(f"{readme}: CLI reference " + ("updated" if changed else "already current"))
+    changed = rewrite_rules(readme)
+    print(f"{readme} and {SCHEMA.name}: rules " + ("updated" if changed else "already current"))

@@ -227,10 +227,24 @@ def test_reports_by_file_extension_and_a_bad_one_fails_before_the_work(runner, c
     )
 
 
+def test_clidoc_regenerates_the_rule_table_and_the_schema_enum(tmp_path):
+    """A new rule is its module and its test; `python -m docaudit.clidoc` writes where it is listed."""
+    from docaudit import clidoc
+
+    readme, schema = tmp_path / "README.md", tmp_path / "report.schema.json"
+    original_readme = (ROOT / "README.md").read_text()
+    original_schema = (ROOT / "docaudit" / "schemas" / "report.schema.json").read_text()
+    readme.write_text(original_readme.replace("| `conflict` |", "| `conflict-old` |"))
+    schema.write_text(original_schema.replace('"duplicate", "conflict"]', '"duplicate"]'))
+    assert clidoc.rewrite_rules(readme, schema) is True
+    assert (readme.read_text(), schema.read_text()) == (original_readme, original_schema)
+    assert clidoc.rewrite_rules(readme, schema) is False
+
+
 def test_the_rule_registry_is_the_one_source_for_readme_schema_and_cli():
     from docaudit import rules
 
-    assert rules.readme_table() in (ROOT / "README.md").read_text()  # regenerate with rules.readme_table()
+    assert rules.readme_table() in (ROOT / "README.md").read_text()  # regenerate: python -m docaudit.clidoc
     schema = json.loads((ROOT / "docaudit" / "schemas" / "report.schema.json").read_text())
     assert schema["$defs"]["rule"]["enum"] == list(rules.BY_ID)
     listed = CliRunner().invoke(cli, ["rules"])

@@ -6,8 +6,9 @@ conflicts (`facts`, `nli`) and what-to-fix-first scoring (`risk`). Rules read `A
 return findings; they may import the records, currency, the index's duplicate pairs and probing's
 rankings, never the audit, reports, digests or CLI above them.
 
-A new rule is one `@rule(...)` in a family module (and its test): `docaudit rules`, the README's
-table, SARIF, the JSON schema's enum, acknowledgements and risk weights all read `ALL`.
+A new rule is one `@rule(...)` in a family module (a new family: its module, imported below) and its
+test. `docaudit rules`, SARIF, acknowledgements and risk weights read `ALL`; the README's table and the
+JSON schema's enum are written from it by `python -m docaudit.clidoc` (a test fails until they are).
 """
 
 from __future__ import annotations
