@@ -102,3 +102,10 @@ def test_the_check_sees_imports_inside_functions_and_relative_ones():
     assert "docaudit.rules.registry" in imports("docaudit.rules.upkeep", known["docaudit.rules.upkeep"], known)
     # audit imports NLI only inside a function, when a model is configured
     assert "docaudit.rules.nli" in imports("docaudit.audit", known["docaudit.audit"], known)
+
+
+def test_no_module_past_400_lines_and_the_cli_within_250():
+    """Past that a module usually does two things: split it along them."""
+    sizes = {module: len(path.read_text().splitlines()) for module, path in modules().items()}
+    assert {m: n for m, n in sizes.items() if n > 400} == {}
+    assert sizes["docaudit.cli"] <= 250
