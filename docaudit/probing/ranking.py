@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NotRequired, TypedDict
 
 from docaudit.records import Hit, Probe
 
 EXCERPT_CHARS = 200
+
+
+class ProbeHit(TypedDict):
+    """Where a probe ranks one doc: the evidence rules quote."""
+
+    probe: str
+    query: str
+    rank: int | None  # None: not in the search window
+    score: float | None
+    excerpt: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -53,9 +64,9 @@ class Ranking:
     def in_top_k(self) -> list[str]:
         return [key for key in self.ranks if self.surfaces(key)]
 
-    def describe(self, key: str) -> dict:
+    def describe(self, key: str) -> ProbeHit:
         rank, score = self.ranks.get(key, (None, None))
-        described = {"probe": self.probe.id, "query": self.probe.query, "rank": rank, "score": score}
+        described: ProbeHit = {"probe": self.probe.id, "query": self.probe.query, "rank": rank, "score": score}
         if self.excerpts.get(key):
             described["excerpt"] = self.excerpts[key]
         return described

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from docaudit.currency.verdict import Currency
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.records import Doc, Finding, Severity, iso
 
+from .evidence import ConflictDoc, ConflictEvidence, ConflictingFact, Nli
 from .facts import Fact, extract, sentences
 from .facts import conflicts as fact_conflicts
 from .grouping import day_of, label_of, versions_of_one_page
@@ -135,43 +137,37 @@ def conflict_findings(
             conflict.finding(
                 docs[wrong],
                 message,
-                {
-                    "facts": [
-                        {
-                            "kind": entry["a"].kind,
-                            "values": {
-                                label_of(docs[key_a]): entry["a"].shown,
-                                label_of(docs[key_b]): entry["b"].shown,
-                            },
-                            "sentences": {
-                                label_of(docs[key_a]): entry["a"].sentence,
-                                label_of(docs[key_b]): entry["b"].sentence,
-                            },
-                            "probes": entry["probes"],
-                            **(
-                                {"nli": {"label": entry["nli"][0], "probability": entry["nli"][1]}}
-                                if entry["nli"]
-                                else {}
-                            ),
-                        }
-                        for entry in facts.values()
-                    ],
-                    "likely_right": label_of(docs[right]) if right else None,
-                    "why": why,
-                    "docs": {
-                        label_of(docs[k]): {
-                            "last_modified": iso(docs[k].last_modified),
-                            "owner": owner.label() if (owner := docs[k].owner) else None,
-                            "status": currency[k].status,
-                            "exposure": exposure[k],
-                        }
+                ConflictEvidence(
+                    facts=[_fact(entry, label_of(docs[key_a]), label_of(docs[key_b])) for entry in facts.values()],
+                    likely_right=label_of(docs[right]) if right else None,
+                    why=why,
+                    docs={
+                        label_of(docs[k]): ConflictDoc(
+                            last_modified=iso(docs[k].last_modified),
+                            owner=owner.label() if (owner := docs[k].owner) else None,
+                            status=currency[k].status,
+                            exposure=exposure[k],
+                        )
                         for k in (key_a, key_b)
                     },
-                },
+                ),
                 [docs[other]],
             )
         )
     return findings
+
+
+def _fact(entry: dict[str, Any], label_a: str, label_b: str) -> ConflictingFact:
+    """One disagreement as evidence: the two values and sentences by doc, the probes, the NLI verdict."""
+    fact = ConflictingFact(
+        kind=entry["a"].kind,
+        values={label_a: entry["a"].shown, label_b: entry["b"].shown},
+        sentences={label_a: entry["a"].sentence, label_b: entry["b"].sentence},
+        probes=entry["probes"],
+    )
+    if entry["nli"]:
+        fact["nli"] = Nli(label=entry["nli"][0], probability=entry["nli"][1])
+    return fact
 
 
 def _likely_right(

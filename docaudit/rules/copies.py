@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from docaudit.currency.verdict import Currency
 from docaudit.records import Doc, Finding, Severity, iso
 
+from .evidence import CopyOf, DuplicateEvidence
 from .grouping import LIST_SHOWN, day_of, label_of, versions_of_one_page
 from .registry import AuditInputs, Rule, rule
 
@@ -75,7 +76,7 @@ def copy_clusters(
             label = {d.key: label_of(d) for d in copies}
         values = [v for pair, v in similarity.items() if pair <= set(members)]
         described = [
-            {"doc": label[d.key], "last_modified": iso(d.last_modified), "exposure": exposure.get(d.key, 0)}
+            CopyOf(doc=label[d.key], last_modified=iso(d.last_modified), exposure=exposure.get(d.key, 0))
             for d in reversed(copies)
         ]
         if len(copies) == 2:
@@ -94,12 +95,7 @@ def copy_clusters(
             rule.finding(
                 oldest,
                 message,
-                {
-                    "similarity": max(values),
-                    "copies": described,
-                    "older": described[-1],
-                    "newer": described[0],
-                },
+                DuplicateEvidence(similarity=max(values), copies=described, older=described[-1], newer=described[0]),
                 copies[1:][::-1],
             )
         )

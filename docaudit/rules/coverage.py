@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from docaudit.records import Finding, Severity
 
+from .evidence import MissedProbe, RankedInstead, UnansweredEvidence
 from .registry import AuditInputs, rule
 
 
@@ -20,27 +20,27 @@ from .registry import AuditInputs, rule
 )
 def unanswered_probe(inputs: AuditInputs) -> list[Finding]:
     docs = inputs.docs
-    missed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    missed: dict[str, list[MissedProbe]] = defaultdict(list)
     for ranking in inputs.rankings:
         for key in inputs.expectations.get(ranking.probe.id, ()):
             if not ranking.surfaces(key):
                 instead = [
-                    {"doc": docs[k].path or docs[k].title, "rank": ranking.ranks[k][0]}
+                    RankedInstead(doc=docs[k].path or docs[k].title, rank=ranking.ranks[k][0])
                     for k in ranking.in_top_k()[:3]
                     if k in docs
                 ]
-                missed[key].append({**ranking.describe(key), "top_k": ranking.top_k, "ranked_instead": instead})
+                missed[key].append(MissedProbe(**ranking.describe(key), top_k=ranking.top_k, ranked_instead=instead))
     return [
         unanswered_probe.finding(
             docs[key],
             f"'{docs[key].title}' is expected for \"{probes[0]['query']}\" but {_where(probes[0])}",
-            {"probes": probes},
+            UnansweredEvidence(probes=probes),
         )
         for key, probes in missed.items()
     ]
 
 
-def _where(probe: dict[str, Any]) -> str:
+def _where(probe: MissedProbe) -> str:
     if probe["rank"] is None:
         return "is not in the results"
     if probe["rank"] > probe["top_k"]:

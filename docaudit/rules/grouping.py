@@ -13,6 +13,7 @@ from docaudit.currency.lineage import topic_stem
 from docaudit.currency.verdict import Currency
 from docaudit.records import Doc, Finding
 
+from .evidence import UnownedFolderEvidence, VersionFolderEvidence, VersionPage
 from .registry import AuditInputs, Rule
 
 GROUP_MIN = 3  # fewer docs than this stay separate findings: a group of two reads worse than two items
@@ -81,21 +82,21 @@ def version_folder_inversions(rule: Rule, findings: list[Finding], inputs: Audit
             f'"{shown["query"]}" while {worst.related[0].path} is {where} ({why}): '
             f"leave {label} out of the RAG index, or mark it archived"
         )
-        evidence = {
-            "version": label,
-            "folder": folder,
-            "current_version": current_label,
-            "why": why,
-            "pages": [
-                {
-                    "doc": m.doc.path,
-                    "current": m.related[0].path,
-                    "differs": m.doc.hash != m.related[0].hash,
-                    "probes": m.evidence["probes"],
-                }
+        evidence = VersionFolderEvidence(
+            version=label,
+            folder=folder,
+            current_version=current_label,
+            why=why,
+            pages=[
+                VersionPage(
+                    doc=m.doc.path,
+                    current=m.related[0].path,
+                    differs=m.doc.hash != m.related[0].hash,
+                    probes=m.evidence["probes"],
+                )
                 for m in sorted(members, key=lambda m: m.doc.path)
             ],
-        }
+        )
         kept.append(
             rule.finding(anchor, message, evidence, [current_anchor], group=f"version:{source}:{space}:{site}:{label}")
         )
@@ -136,12 +137,9 @@ def unowned_folders(rule: Rule, findings: list[Finding], inputs: AuditInputs) ->
             rule.finding(
                 members[0].doc,
                 f"{len(members)} docs under {where} have no owner ({names}{more}); {fix}",
-                {
-                    "folder": parent,
-                    "count": len(members),
-                    "docs": [label_of(m.doc) for m in members],
-                    "why": reasons[:3],
-                },
+                UnownedFolderEvidence(
+                    folder=parent, count=len(members), docs=[label_of(m.doc) for m in members], why=reasons[:3]
+                ),
                 group=f"unowned:{source}:{space}:{parent}",
             )
         )

@@ -65,13 +65,13 @@ class Rule:
         self,
         doc: Doc,
         message: str,
-        evidence: dict[str, Any],
+        evidence: Mapping[str, Any],  # one of `evidence`'s typed dicts
         related: Sequence[Doc] = (),
         *,
         severity: Severity | None = None,
         group: str = "",
     ) -> Finding:
-        return Finding(self.id, severity or self.severity, doc, message, evidence, list(related), group=group)
+        return Finding(self.id, severity or self.severity, doc, message, dict(evidence), list(related), group=group)
 
 
 REGISTERED: list[Rule] = []

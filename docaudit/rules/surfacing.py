@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from docaudit.currency import sites
 from docaudit.currency.verdict import DEPRECATED, SUPERSEDED, Currency
-from docaudit.probing.ranking import Ranking
+from docaudit.probing.ranking import ProbeHit, Ranking
 from docaudit.records import Doc, Finding, Marker, Severity, iso
 
+from .evidence import Dates, DeprecatedEvidence, InversionEvidence, InversionProbe, StaleEvidence
 from .grouping import version_folder_inversions
 from .registry import AuditInputs, rule
 
 
-def dates(doc: Doc, state: Currency) -> dict[str, Any]:
+def dates(doc: Doc, state: Currency) -> Dates:
     return {
         "last_modified": iso(doc.last_modified),
         "age_days": state.age_days,
@@ -27,9 +27,9 @@ def dates(doc: Doc, state: Currency) -> dict[str, Any]:
     }
 
 
-def surfacing(rankings: Sequence[Ranking], key: str) -> list[dict[str, Any]]:
+def surfacing(rankings: Sequence[Ranking], key: str) -> list[ProbeHit]:
     """The probes that surface a doc, highest rank first: the message quotes the most telling one."""
-    return sorted((r.describe(key) for r in rankings if r.surfaces(key)), key=lambda probe: probe["rank"])
+    return sorted((r.describe(key) for r in rankings if r.surfaces(key)), key=lambda probe: probe["rank"] or 0)
 
 
 @rule(
@@ -46,7 +46,7 @@ def surfacing(rankings: Sequence[Ranking], key: str) -> list[dict[str, Any]]:
 )
 def rank_inversion(inputs: AuditInputs) -> list[Finding]:
     docs, currency = inputs.docs, inputs.currency
-    probes_by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    probes_by_pair: dict[tuple[str, str], list[InversionProbe]] = defaultdict(list)
     for ranking in inputs.rankings:
         for key in ranking.in_top_k():
             newer = currency[key].superseded_by
@@ -65,14 +65,18 @@ def rank_inversion(inputs: AuditInputs) -> list[Finding]:
     findings = []
     for (key, newer), probes in probes_by_pair.items():
         old, new = docs[key], docs[newer]
-        worst = min(probes, key=lambda p: p["rank"])
+        worst = min(probes, key=lambda p: p["rank"] or 0)
         where = f"rank {worst['current_rank']}" if worst["current_rank"] else "not in the results"
         message = (
             f"'{old.title}' outranks its successor '{new.title}': for \"{worst['query']}\" "
             f"it ranks {worst['rank']} while the current doc is {where} (why it is superseded: "
             f"{currency[key].reasons[0]})"
         )
-        evidence = {"probes": probes, "superseded": dates(old, currency[key]), "current": dates(new, currency[newer])}
+        evidence: InversionEvidence = {
+            "probes": probes,
+            "superseded": dates(old, currency[key]),
+            "current": dates(new, currency[newer]),
+        }
         findings.append(rank_inversion.finding(old, message, evidence, [new]))
     return findings
 
@@ -126,11 +130,11 @@ def deprecated_surfaces(inputs: AuditInputs) -> list[Finding]:
                 doc,
                 f"{said} but retrieval returns it for {len(probes)} probe(s), "
                 f'e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
-                {
-                    "probes": probes,
-                    "marker": {"kind": marker.kind, "value": marker.value, "source": marker.source},
+                DeprecatedEvidence(
+                    probes=probes,
+                    marker={"kind": marker.kind, "value": marker.value, "source": marker.source},
                     **dates(doc, currency[key]),
-                },
+                ),
                 [docs[successor]] if successor and successor in docs else [],
             )
         )
@@ -163,7 +167,7 @@ def stale_surfaces(inputs: AuditInputs) -> list[Finding]:
                 doc,
                 f"'{doc.title}' was last edited {state.age_days} days ago ({state.age_policy} {state.max_age_days}) "
                 f'and retrieval returns it for {len(probes)} probe(s), e.g. "{probes[0]["query"]}" at rank {probes[0]["rank"]}',
-                {"probes": probes, **dates(doc, state), "notes": doc.notes},
+                StaleEvidence(probes=probes, **dates(doc, state), notes=doc.notes),
             )
         )
     return findings

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from docaudit.records import Finding, Severity, iso
 
+from .evidence import InvalidReviewEvidence, ReviewEvidence, UnownedEvidence
 from .grouping import unowned_folders
 from .registry import AuditInputs, rule
 
@@ -25,7 +26,7 @@ def missing_owner(inputs: AuditInputs) -> list[Finding]:
         missing_owner.finding(
             doc,
             f"'{doc.title}' has no owner" + (f": {doc.unowned_reason}" if doc.unowned_reason else ""),
-            {"last_modified": iso(doc.last_modified), "notes": doc.notes, "why": doc.unowned_reason},
+            UnownedEvidence(last_modified=iso(doc.last_modified), notes=doc.notes, why=doc.unowned_reason),
         )
         for doc in inputs.docs.values()
         if doc.owner is None or not (doc.owner.name or doc.owner.email)  # an id alone is no one to ask
@@ -56,7 +57,7 @@ def review_expired(inputs: AuditInputs) -> list[Finding]:
                 review_expired.finding(
                     doc,
                     f"'{doc.title}' has a review_by that is not a date ({marker.value})",
-                    {"marker": {"kind": marker.kind, "value": marker.value, "source": marker.source}},
+                    InvalidReviewEvidence(marker={"kind": marker.kind, "value": marker.value, "source": marker.source}),
                     severity=Severity.note,
                 )
             )
@@ -66,12 +67,12 @@ def review_expired(inputs: AuditInputs) -> list[Finding]:
                 review_expired.finding(
                     doc,
                     f"'{doc.title}' was due for review on {due.isoformat()} ({overdue} days ago)",
-                    {
-                        "review_by": due.isoformat(),
-                        "days_overdue": overdue,
-                        "source": marker.source,
-                        "last_modified": iso(doc.last_modified),
-                    },
+                    ReviewEvidence(
+                        review_by=due.isoformat(),
+                        days_overdue=overdue,
+                        source=marker.source,
+                        last_modified=iso(doc.last_modified),
+                    ),
                 )
             )
     return findings
