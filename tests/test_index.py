@@ -294,6 +294,19 @@ def test_writes_respect_the_stores_max_batch_size(index, monkeypatch):
     assert index.chunk_count() == 8
 
 
+def test_one_doc_with_more_chunks_than_chroma_takes_in_one_write_is_stored_whole(tmp_path, embedder):
+    """Chroma refuses a write over its max batch size (5,461 embedded): the real limit, on a real client."""
+    from docaudit.records import Doc
+
+    index = Index(Config(index=str(tmp_path / "idx"), chunk_size=16, chunk_overlap=0), embedder)
+    limit = index._max_batch()
+    text = "\n\n".join(f"Step {i} of the runbook sets the window to {i} minutes." for i in range(3800))
+    stats = index.apply([Doc("git", "space", "big.md", "Big runbook", text)])
+    assert stats.chunks_embedded == index.chunk_count() > limit == 5461
+    stored = " ".join(index.chunk_texts()["git:space:big.md"])
+    assert "Step 0 " in stored and "Step 3799 " in stored  # the first write and the last
+
+
 def test_a_crawl_that_died_after_its_commit_is_cleaned_up_by_the_next_even_with_nothing_changed(
     repo, tmp_path, embedder
 ):
