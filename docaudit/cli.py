@@ -12,7 +12,7 @@ import click
 from . import __version__
 from . import cli_options as opts
 from .config import Config, load_config
-from .suppress import ACKS_FILE, BASELINE_FILE
+from .suppress import BASELINE_FILE
 
 if TYPE_CHECKING:
     from .result import AuditResult
@@ -54,14 +54,9 @@ def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, co
     """
     from .audit import crawl as run_crawl
 
-    index = opts.open_index(config)
     with opts.progress_bar(quiet) as progress:
-        stats = run_crawl(index, source, path, config, progress, full=full, space=space)
-    skipped = [f"skipped {s.id}: {s.reason}" for s in stats.skipped if s.reason != "no text"]
-    said = [stats.summary(path)] if not quiet else []
-    if stats.versions and not quiet:
-        said.append(f"Versions read: {stats.versions} (`docaudit versions {path}` shows why)")
-    opts.echo(said, warnings=skipped)
+        stats = run_crawl(opts.open_index(config), source, path, config, progress, full=full, space=space)
+    opts.echo([] if quiet else stats.lines(path), warnings=stats.warnings())
 
 
 @cli.command()
@@ -166,12 +161,18 @@ def report(fmt: str, output_path: str | None, plan: opts.Plan) -> None:
     "--until", required=True, type=opts.IsoDate(), metavar="DATE", help="Until when (YYYY-MM-DD); then it comes back."
 )
 @click.option("--reason", required=True, help="Why: the next reader of the file will want to know.")
-@click.option("--acks", "acks_path", type=opts.FILE, default=ACKS_FILE, show_default=True)
+@opts.acks_option
+@click.option("--force", is_flag=True, help="Write it even when DOC is not in the index or DATE is not after --now.")
+@opts.now_option
 @opts.expected_errors
-def ack(doc: str, rule: str, until: date, reason: str, acks_path: str) -> None:
+@opts.index_options
+def ack(
+    doc: str, rule: str, until: date, reason: str, acks_path: str, force: bool, now_text: str, config: Config
+) -> None:
     """Acknowledge a finding on DOC (its path or key) until a date: it stays out of digests and gates."""
-    from .suppress import add_ack
+    from .suppress import add_ack, check_ack
 
+    check_ack(None if force else opts.open_index(config), acks_path, doc, rule, until, opts.now(now_text).date())
     done = add_ack(acks_path, doc, rule, until, reason)
     click.echo(f"{done.capitalize()} in {acks_path}: {rule} on {doc.strip('/')} until {until.isoformat()}")
 

@@ -128,6 +128,16 @@ class IsoDate(click.ParamType):
             self.fail(f"'{value}' is not a date such as 2027-01-31", param, ctx)
 
 
+acks_option = click.option(
+    "--acks",
+    "acks_path",
+    type=FILE,
+    default=ACKS_FILE,
+    show_default=True,
+    help="Acknowledgements file; acknowledged findings are suppressed until their date.",
+)
+
+
 def now_option(func: Callable) -> Callable:
     return click.option(
         "--now",
@@ -219,14 +229,7 @@ def probe_options(func: Callable) -> Callable:
     @click.option(
         "--top-k", type=click.IntRange(1, 100), help="Chunks a RAG query would retrieve (default from config: 5)."
     )
-    @click.option(
-        "--acks",
-        "acks_path",
-        type=click.Path(dir_okay=False),
-        default=ACKS_FILE,
-        show_default=True,
-        help="Acknowledgements file; acknowledged findings are suppressed until their date.",
-    )
+    @acks_option
     @click.option(
         "--probes-per-doc",
         type=click.IntRange(0, 50),

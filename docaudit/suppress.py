@@ -10,12 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docaudit import rules
 
 from . import yamlfile
-from .errors import InputError
+from .errors import DocauditError, InputError
 from .records import Finding
+
+if TYPE_CHECKING:
+    from .index.store import Index
 
 ACKS_FILE = ".docaudit-acks.yaml"
 BASELINE_FILE = ".docaudit-baseline.json"
@@ -112,10 +116,33 @@ def load_baseline(path: str | Path) -> set[str]:
     return {e["fingerprint"] for e in data["findings"] if isinstance(e, dict) and isinstance(e.get("fingerprint"), str)}
 
 
-def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> str:
-    """Acknowledge a finding in the file meant to be committed; one entry per doc and rule. Says what it did."""
+def check_ack(index: Index | None, path: str | Path, doc: str, rule: str, until: date, today: date) -> None:
+    """Refuse an acknowledgement that would do nothing: an unknown rule, and (with an `index`; `ack --force`
+    passes none) one that lapses at once or names a doc the index does not hold (a typo in the path)."""
     if rule not in rules.BY_ID:
         raise InputError(str(path), None, f"unknown rule '{rule}' (rules: {', '.join(rules.BY_ID)})")
+    if index is None:
+        return
+    if until <= today:
+        raise DocauditError(
+            f"--until {until.isoformat()} is not after today ({today.isoformat()}): the acknowledgement would lapse "
+            "at once (--force writes it anyway)"
+        )
+    try:
+        docs, _ = index.docs()
+    except DocauditError as exc:
+        raise DocauditError(f"{exc}; or --force to acknowledge without checking the doc") from None
+    wanted = doc.strip("/")
+    if not any(wanted in (d.path, d.id, key) for key, d in docs.items()):
+        raise DocauditError(
+            f"'{wanted}' is not a doc in the index (give its path or key as `docaudit docs` lists them; "
+            "--force writes it anyway)"
+        )
+
+
+def add_ack(path: str | Path, doc: str, rule: str, until: date, reason: str) -> str:
+    """Acknowledge a finding in the file meant to be committed; one entry per doc and rule (`check_ack` first).
+    Says what it did."""
     load_acks(path)  # a malformed file fails here, with its line, before anything is written
     import yaml
 

@@ -358,6 +358,10 @@ def test_each_probe_option_changes_what_is_asked(runner, crawled, tmp_path):
             "known",
             "--acks",
             str(acks),
+            "--index",
+            index,
+            "--now",
+            "2026-11-20",
         ],
     )
     assert added.exit_code == 0 and acks.is_file()

@@ -206,6 +206,8 @@ def test_acknowledged_findings_stay_out_of_digests(workdir):
         "2027-01-31",
         "--reason",
         "Q1",
+        "--now",
+        "2026-11-20",
     ]
     assert runner.invoke(cli, ack).exit_code == 0
     result = runner.invoke(cli, ["digest", "--probes", PROBES, "--now", "2026-11-20"])

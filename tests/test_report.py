@@ -114,10 +114,40 @@ def test_json_report_follows_its_schema(result):
         jsonschema.validate(broken, SCHEMA)  # the schema constrains, it does not just exist
 
 
+def test_ack_refuses_what_would_do_nothing_unless_forced(sample_index, tmp_path, monkeypatch):
+    """A typo in the path, or a date already past, would be written and never match: both fail first."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    base = ["--rule", "duplicate", "--reason", "r", "--index", sample_index.config.index, "--now", "2026-11-20"]
+    typo = runner.invoke(cli, ["ack", "runbooks/databse-failover.md", "--until", "2027-01-31", *base])
+    assert (typo.exit_code, typo.stderr) == (
+        2,
+        "docaudit: error: 'runbooks/databse-failover.md' is not a doc in the index (give its path or key as "
+        "`docaudit docs` lists them; --force writes it anyway)\n",
+    )
+    past = runner.invoke(cli, ["ack", "runbooks/database-failover.md", "--until", "2026-11-20", *base])
+    assert (past.exit_code, past.stderr) == (
+        2,
+        "docaudit: error: --until 2026-11-20 is not after today (2026-11-20): the acknowledgement would lapse "
+        "at once (--force writes it anyway)\n",
+    )
+    no_index = runner.invoke(cli, ["ack", "a.md", "--rule", "duplicate", "--until", "2027-01-31", "--reason", "r"])
+    assert no_index.exit_code == 2 and no_index.stderr.endswith(
+        "; or --force to acknowledge without checking the doc\n"
+    )
+    assert not Path(".docaudit-acks.yaml").exists() and not Path(".docaudit").exists()  # nothing written or made
+    forced = runner.invoke(cli, ["ack", "runbooks/databse-failover.md", "--until", "2026-11-20", *base, "--force"])
+    assert (forced.exit_code, forced.stdout) == (
+        0,
+        "Added in .docaudit-acks.yaml: duplicate on runbooks/databse-failover.md until 2026-11-20\n",
+    )
+
+
 def test_ack_writes_the_file_and_the_report_shows_it_acknowledged(sample_index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     args = ["ack", "runbooks/database-failover.md", "--rule", "review-expired", "--until", "2027-01-31"]
+    args += ["--index", sample_index.config.index, "--now", "2026-11-20"]
     result = runner.invoke(cli, [*args, "--reason", "rewritten in Q1"])
     assert (result.exit_code, result.stdout) == (
         0,

@@ -32,6 +32,14 @@ class CrawlStats:
     space: str = ""  # the name the source's docs have in the index
     versions: str = ""  # how a docs site's versions were read, in one line
 
+    def lines(self, name: str) -> list[str]:
+        """What `docaudit crawl` says: the summary, and how a docs site's versions were read."""
+        read = f"Versions read: {self.versions} (`docaudit versions {name}` shows why)"
+        return [self.summary(name), *([read] if self.versions else [])]
+
+    def warnings(self) -> list[str]:
+        return [f"skipped {s.id}: {s.reason}" for s in self.skipped if s.reason != "no text"]
+
     def summary(self, name: str) -> str:
         """One line for people: what the index holds for the source, and what this crawl did."""
         reasons = Counter(s.kind for s in self.skipped if s.reason != "no text")
