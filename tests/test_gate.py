@@ -121,6 +121,10 @@ def test_github_junit_and_markdown_point_at_the_file_and_line(repo, tmp_path):
     github = gate(tmp_path, "--format", "github").stdout.splitlines()
     assert github[0].startswith("::error file=billing/refunds-2021.md,line=4,title=docaudit rank-inversion::")
     assert "::warning file=legacy/import.md,line=1,title=docaudit missing-owner::" in "\n".join(github)
+    concise = gate(tmp_path, "--format", "concise").stdout.splitlines()
+    assert concise[0].startswith("billing/refunds-2021.md:4: error rank-inversion '")
+    assert concise[1].startswith("legacy/import.md:1: warning missing-owner '")
+    assert concise[-1] == "Found 2 findings (1 error, 1 warning)"
     junit = ET.fromstring(gate(tmp_path, "--format", "junit").stdout)
     cases = junit.findall("./testsuite/testcase")
     assert [(c.get("classname"), c.get("name"), c.get("line")) for c in cases][0] == (

@@ -20,7 +20,7 @@ from docaudit.config import load_config
 from docaudit.errors import InputError
 from docaudit.probing.probes import load_probes_yaml, load_query_log
 from docaudit.records import Doc, Finding, Owner, Severity
-from docaudit.reports import github, junit, markdown, sarif, table
+from docaudit.reports import concise, github, junit, markdown, sarif, table
 from docaudit.suppress import load_acks, load_baseline
 
 HOSTILE_TITLE = (
@@ -49,6 +49,8 @@ def test_every_output_format_stays_well_formed_and_inert():
     assert "\x1b" not in md and "</a>" not in md
     row = md.splitlines()[-1]
     assert row.count(" | ") == 4  # the pipes in the title did not add cells
+    lines = concise.render(result, NOW).splitlines()
+    assert len(lines) == 2 and not any(c in lines[0] for c in "\x1b\x07\x00")  # one line per finding, inert
     annotations = github.render(result, NOW)
     assert "\x1b" not in annotations and annotations.count("\n") == 0
 

@@ -9,10 +9,11 @@ from docaudit.errors import DocauditError
 from docaudit.records import Severity
 from docaudit.result import AuditResult
 
-from . import github, html, json_report, junit, markdown, sarif, table
+from . import concise, github, html, json_report, junit, markdown, sarif, table
 
 FORMATS = {
     "table": table.render,
+    "concise": concise.render,
     "json": json_report.render,
     "sarif": sarif.render,
     "junit": junit.render,

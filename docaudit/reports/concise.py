@@ -1,0 +1,26 @@
+"""One line per finding, `path:line: severity rule message`, as ruff prints: for grep, editors and a
+quick look in a terminal. A finding with no file (a Notion page) is named by its doc key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from docaudit.result import AuditResult
+
+from .safe import terminal
+
+
+def render(result: AuditResult, now: datetime) -> str:
+    lines = []
+    for finding in result.findings:
+        where = finding.file or finding.doc.path or finding.doc.key
+        at = f"{where}:{finding.line}" if finding.line else where
+        message = " ".join(finding.message.split())
+        lines.append(terminal(f"{at}: {finding.severity.name} {finding.rule} {message}"))
+    counts = Counter(f.severity.name for f in result.findings)
+    found = ", ".join(f"{counts[s]} {s}{'s' * (counts[s] != 1)}" for s in ("error", "warning", "note") if counts[s])
+    lines.append(
+        f"Found {len(result.findings)} finding{'s' * (len(result.findings) != 1)}" + (f" ({found})" if found else "")
+    )
+    return "\n".join(lines)
