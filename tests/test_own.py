@@ -113,3 +113,34 @@ def test_a_reranker_reorders_the_first_rerank_top_n(sample_index, cross_encoder)
     assert expected != first  # the reranker disagrees with the dense order here, so the test can tell
     assert got == expected and set(got) == set(first)
     assert Variant.parse("docaudit:hybrid+rerank", config) == Variant("hybrid", True)
+
+
+class _Bars:
+    """What a progress display is told, in order (the rich one draws only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        self.said.append(description)
+        return 0
+
+    def update(self, task: int, advance: int = 0, description: str | None = None) -> None:
+        if description and description != self.said[-1]:
+            self.said.append(description)
+
+
+def test_progress_says_the_model_is_loading_before_the_first_probe(sample_index):
+    from docaudit.index.embedder import Embedder
+    from docaudit.index.store import Index
+    from docaudit.probing.own import own_batches
+    from docaudit.records import Probe
+
+    probes = [Probe("p1", "How are refunds for annual plans handled?")]
+    cold = Index(Config(index=sample_index.config.index), Embedder())  # a model not yet in memory
+    bars = _Bars()
+    list(own_batches(cold, probes, Variant("dense", False), 20, 5, -1.0, bars))
+    assert bars.said == ["Loading the embedding model", "Probing"]
+    bars = _Bars()
+    list(own_batches(cold, probes, Variant("dense", False), 20, 5, -1.0, bars))  # loaded now
+    assert bars.said == ["Probing"]

@@ -56,6 +56,11 @@ class Embedder:
         mps = getattr(torch.backends, "mps", None)
         return "mps" if mps is not None and mps.is_available() else "cpu"
 
+    @property
+    def loaded(self) -> bool:
+        """The model is in memory (it loads with the first encode, which takes seconds)."""
+        return self._model is not None
+
     def _load(self) -> Any:
         if self._model is None:
             offline()

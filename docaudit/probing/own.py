@@ -125,7 +125,8 @@ def own_batches(
     """Rankings of docaudit's own retriever, batch by batch. `shared` keeps the BM25 index and the
     reranker between variants of one audit."""
     shared = {} if shared is None else shared
-    task = progress.add_task("Probing", total=len(probes)) if progress is not None else None
+    first = "Probing" if getattr(index.embedder, "loaded", True) else "Loading the embedding model"
+    task = progress.add_task(first, total=len(probes)) if progress is not None else None
     live = index.live_hashes()
     texts: dict[str, str] = {}
     if variant.mode != "dense" or variant.rerank:
@@ -149,7 +150,7 @@ def own_batches(
             ]
             rankings.append(Ranking.from_hits(probe, chunks, top_k, floor))
         if task is not None:
-            progress.advance(task, len(batch))
+            progress.update(task, advance=len(batch), description="Probing")
         yield rankings
 
 
