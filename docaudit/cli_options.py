@@ -4,8 +4,9 @@ reaches the terminal (one line, exit 2, never a traceback unless --debug)."""
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,13 @@ def index_options(func: Callable) -> Callable:
         return func(*args, config=config, **kwargs)
 
     return wrapper
+
+
+def wants_color(choice: str, stream: Any, environ: Mapping[str, str]) -> bool:
+    """--color: always, never, or auto (a terminal, and neither NO_COLOR nor TERM=dumb, as no-color.org asks)."""
+    if choice != "auto":
+        return choice == "always"
+    return bool(stream.isatty()) and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
 
 
 def echo(lines: Iterable[str], warnings: Iterable[str] = (), failures: Iterable[str] = ()) -> None:
@@ -315,6 +323,13 @@ def output_options(func: Callable) -> Callable:
         help="Exit 1 when a finding is at or above this severity.",
     )
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+    @click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Severities in colour (table, concise). auto: on a terminal, unless NO_COLOR is set.",
+    )
     @functools.wraps(func)
     def wrapper(
         *args: Any,
@@ -324,6 +339,7 @@ def output_options(func: Callable) -> Callable:
         summary_path: str | None,
         fail_on: str,
         quiet: bool,
+        color: str,
         **kwargs: Any,
     ) -> Any:
         from .reports import emit, format_for_file, writable
@@ -332,9 +348,10 @@ def output_options(func: Callable) -> Callable:
         for path in filter(None, (output_path, summary_path)):
             writable(path, "--output" if path == output_path else "--summary")
         result, now = func(*args, quiet=quiet, **kwargs)
-        text, status = emit(result, now, fmt, fail_on, output_path, reports, summary_path)
+        coloured = wants_color(color, sys.stdout, os.environ)
+        text, status = emit(result, now, fmt, fail_on, output_path, reports, summary_path, color=coloured)
         if text and not quiet:
-            click.echo(text)
+            click.echo(text, color=coloured or None)  # click strips colour off a non-terminal unless told
         if status:
             sys.exit(status)
 

@@ -428,3 +428,36 @@ def test_an_output_in_a_missing_folder_fails_before_the_audit(runner, crawled, t
             2,
             f"docaudit: error: {flag} {missing}: no folder {tmp_path / 'no'}; create it first\n",
         ), args
+
+
+def test_color_marks_severities_on_a_terminal_and_never_in_a_pipe(runner, crawled):
+    index, _ = crawled
+    base = ["audit", "--config", CONFIG, "--index", index, "--now", "2026-11-20", "--probes", PROBES]
+    coloured = runner.invoke(cli, [*base, "--format", "concise", "--color", "always"])
+    piped = runner.invoke(cli, [*base, "--format", "concise"])  # auto, and CliRunner's stdout is no terminal
+    assert coloured.exit_code == piped.exit_code == 1
+    assert "\x1b[1;31merror\x1b[0m rank-inversion" in coloured.stdout and "\x1b" not in piped.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout) == piped.stdout  # the same lines, only coloured
+    table = runner.invoke(cli, [*base, "--color", "never"]).stdout
+    assert "\x1b" not in table and "+--" in table and "━" not in table  # plain ASCII for a pipe or a log
+    assert "━" in runner.invoke(cli, [*base, "--color", "always"]).stdout
+
+
+def test_auto_color_follows_the_terminal_no_color_and_term():
+    from docaudit.cli_options import wants_color
+
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    assert wants_color("auto", Stream(True), {}) is True
+    assert wants_color("auto", Stream(False), {}) is False
+    assert wants_color("auto", Stream(True), {"NO_COLOR": "1"}) is False
+    assert wants_color("auto", Stream(True), {"TERM": "dumb"}) is False
+    assert (wants_color("always", Stream(False), {"NO_COLOR": "1"}), wants_color("never", Stream(True), {})) == (
+        True,
+        False,
+    )

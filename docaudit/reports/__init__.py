@@ -23,9 +23,15 @@ FORMATS = {
 }
 
 
-def render(result: AuditResult, fmt: str, now: datetime) -> str:
+# The formats meant for a terminal: coloured by severity when the caller says the terminal takes it.
+COLOURED = {"table": table.render_coloured, "concise": concise.render_coloured}
+
+
+def render(result: AuditResult, fmt: str, now: datetime, color: bool = False) -> str:
     if fmt not in FORMATS:
         raise DocauditError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
+    if color and fmt in COLOURED:
+        return COLOURED[fmt](result, now)
     return FORMATS[fmt](result, now)
 
 
@@ -75,6 +81,7 @@ def emit(
     output: str | None = None,
     reports: tuple[tuple[str, str], ...] = (),
     summary: str | None = None,
+    color: bool = False,
 ) -> tuple[str, int]:
     """Write the reports asked for ((path, format) pairs, `output`, a Markdown `summary` appended to);
     return what is left to print (nothing when `output` took it) and the exit status."""
@@ -83,7 +90,7 @@ def emit(
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
             out.write(markdown.render(result, now) + "\n")
-    text = render(result, fmt, now)
+    text = render(result, fmt, now, color=color and not output)
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
         text = ""

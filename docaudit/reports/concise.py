@@ -10,14 +10,27 @@ from docaudit.result import AuditResult
 
 from .safe import terminal
 
+ANSI = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "note": "\x1b[36m"}
+RESET = "\x1b[0m"
+
 
 def render(result: AuditResult, now: datetime) -> str:
+    return _render(result, color=False)
+
+
+def render_coloured(result: AuditResult, now: datetime) -> str:
+    return _render(result, color=True)
+
+
+def _render(result: AuditResult, color: bool) -> str:
     lines = []
     for finding in result.findings:
         where = finding.file or finding.doc.path or finding.doc.key
         at = f"{where}:{finding.line}" if finding.line else where
         message = " ".join(finding.message.split())
-        lines.append(terminal(f"{at}: {finding.severity.name} {finding.rule} {message}"))
+        severity = finding.severity.name
+        shown = f"{ANSI[severity]}{severity}{RESET}" if color else severity
+        lines.append(f"{terminal(at)}: {shown} {finding.rule} {terminal(message)}")
     counts = Counter(f.severity.name for f in result.findings)
     found = ", ".join(f"{counts[s]} {s}{'s' * (counts[s] != 1)}" for s in ("error", "warning", "note") if counts[s])
     lines.append(

@@ -59,13 +59,14 @@ def _json(docs: Listing) -> str:
 
 
 def _table(docs: Listing) -> str:
+    from rich import box
     from rich.table import Table
 
     from .safe import terminal
     from .table import to_text
 
     risks = docs.risks
-    table = Table()
+    table = Table(box=box.ASCII)
     columns = ["doc", "owner", "age (days)", "currency", "why"]
     for column in ["risk", *columns] if risks is not None else columns:
         table.add_column(column, overflow="fold")

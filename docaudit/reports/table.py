@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from datetime import datetime
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -17,18 +18,30 @@ from .safe import terminal
 STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 
-def to_text(*renderables: object, width: int = 160) -> str:
-    """Render rich objects to plain text (the CLI prints it; tests compare it)."""
-    console = Console(width=width, record=True, file=io.StringIO(), force_terminal=False, color_system=None)
+def to_text(*renderables: object, width: int = 160, color: bool = False) -> str:
+    """Render rich objects to text (the CLI prints it; tests compare it): plain, or with ANSI colours."""
+    console = Console(
+        width=width, record=True, file=io.StringIO(), force_terminal=color, color_system="standard" if color else None
+    )
     for renderable in renderables:
         console.print(renderable)
-    return console.export_text().rstrip("\n")
+    return console.export_text(styles=color).rstrip("\n")
 
 
 def render(result: AuditResult, now: datetime) -> str:
+    """Plain ASCII, for a pipe, a file or a log."""
+    return _render(result, color=False)
+
+
+def render_coloured(result: AuditResult, now: datetime) -> str:
+    """Severities in colour and box-drawing lines, for a terminal."""
+    return _render(result, color=True)
+
+
+def _render(result: AuditResult, color: bool) -> str:
     parts: list[object] = [Text(terminal(f"Versions read: {line}")) for line in result.versions]
     if result.findings:
-        table = Table(show_lines=False, expand=False)
+        table = Table(show_lines=False, expand=False, box=box.HEAVY_HEAD if color else box.ASCII)
         table.add_column("severity", no_wrap=True)
         table.add_column("rule", no_wrap=True)
         table.add_column("doc", overflow="fold", max_width=42)
@@ -57,7 +70,7 @@ def render(result: AuditResult, now: datetime) -> str:
             )
     if len(result.retrievers) > 1:
         parts.append(terminal("retrieval audited: " + ", ".join(result.retrievers)))
-    return to_text(*parts)
+    return to_text(*parts, color=color)
 
 
 def _holds(finding: object, retrievers: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -28,7 +29,7 @@ def render_table(reading: Reading) -> str:
         head.append("current: none found: no version folders, or none released")
     parts: list[object] = ["\n".join(terminal(h) for h in head)]
     if reading.folders:
-        table = Table(expand=False)
+        table = Table(expand=False, box=box.ASCII)
         for name in ("folder", "label", "status", "why"):
             table.add_column(name, overflow="fold", no_wrap=name == "status")
         for f in reading.to_json()["versions"]:
