@@ -94,7 +94,7 @@ def lineage(
 ) -> None:
     """Older versions on the same topic are superseded by the newest one.
 
-    Docs whose site declares its versions are judged by `_site_versions` instead; a doc that says it
+    Docs whose site declares its versions are judged by `assess._site_versions` instead; a doc that says it
     is current (`Status: Final`) is not superseded by a guess.
     """
     versioned = [
