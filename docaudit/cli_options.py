@@ -82,7 +82,7 @@ def index_options(func: Callable) -> Callable:
     @click.option(
         "--config",
         "config_path",
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="Config file (default: the nearest docaudit.toml or [tool.docaudit] in pyproject.toml, from here "
         "up to the repository's root).",
     )
@@ -225,13 +225,13 @@ def probe_options(func: Callable) -> Callable:
         "--probes",
         "probes_paths",
         multiple=True,
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="probes.yaml; repeat to combine files (default: ./probes.yaml if present, else generated from titles and headings).",
     )
     @click.option(
         "--probes-from",
         "log_path",
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="CSV or JSONL of real user questions, added to the probes.",
     )
     @click.option(
@@ -301,18 +301,18 @@ def output_options(func: Callable) -> Callable:
     """How to report and when to fail: shared by audit and gate."""
 
     @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
-    @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write the report here, not stdout.")
+    @click.option("--output", "output_path", type=FILE, help="Write the report here, not stdout.")
     @click.option(
         "--report",
         "report_paths",
         multiple=True,
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="Also write a report, its format from the file name: .json, .sarif, .xml (JUnit), .md, .html. Repeatable.",
     )
     @click.option(
         "--summary",
         "summary_path",
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="Also append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY).",
     )
     @click.option(

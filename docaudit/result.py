@@ -3,6 +3,7 @@ imports no connector, index or model."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from docaudit.currency.verdict import Currency
@@ -25,6 +26,13 @@ class AuditResult:
     retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
     outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
     versions: list[str] = field(default_factory=list)  # how each docs site's versions were read, one line each
+
+    def tally(self) -> str:
+        """ "2 errors, 6 warnings": the findings by severity, worst first ("" when there are none)."""
+        counts = Counter(f.severity.name for f in self.findings)
+        return ", ".join(
+            f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]
+        )
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k (0 for every other doc)."""

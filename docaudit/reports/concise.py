@@ -3,7 +3,6 @@ quick look in a terminal. A finding with no file (a Notion page) is named by its
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
 from docaudit.result import AuditResult
@@ -31,8 +30,7 @@ def _render(result: AuditResult, color: bool) -> str:
         severity = finding.severity.name
         shown = f"{ANSI[severity]}{severity}{RESET}" if color else severity
         lines.append(f"{terminal(at)}: {shown} {finding.rule} {terminal(message)}")
-    counts = Counter(f.severity.name for f in result.findings)
-    found = ", ".join(f"{counts[s]} {s}{'s' * (counts[s] != 1)}" for s in ("error", "warning", "note") if counts[s])
+    found = result.tally()
     lines.append(
         f"Found {len(result.findings)} finding{'s' * (len(result.findings) != 1)}" + (f" ({found})" if found else "")
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
 from docaudit.records import safe_url
@@ -21,11 +20,8 @@ def _code(text: str) -> str:
 
 
 def render(result: AuditResult, now: datetime) -> str:
-    counts = Counter(f.severity.name for f in result.findings)
     lines = ["## docaudit", ""]
-    tally = ", ".join(
-        f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]
-    )
+    tally = result.tally()
     lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {len(result.probes)} probes.")
     lines += [f"Versions read: {_cell(line)}" for line in result.versions]
     for why, count in result.hidden.items():

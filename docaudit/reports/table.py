@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
 from datetime import datetime
 
 from rich import box
@@ -57,9 +56,7 @@ def _render(result: AuditResult, color: bool) -> str:
                 Text(terminal(finding.message + _holds(finding, result.retrievers))),
             )
         parts.append(table)
-    counts = Counter(f.severity.name for f in result.findings)
-    tally = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
-    summary = ", ".join(tally) if tally else "no findings"
+    summary = result.tally() or "no findings"
     parts.append(f"{summary} ({len(result.docs)} docs, {len(result.probes)} probes)")
     parts += [f"{count} more not shown: {why}" for why, count in result.hidden.items() if count]
     for name, outside in result.outside.items():
