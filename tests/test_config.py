@@ -48,16 +48,19 @@ def test_missing_named_config_file(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
-def readme_toml(heading: str) -> str:
-    """The first TOML block of the README after `heading`."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = readme[readme.index(heading) :]
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def docs_toml(page: str, heading: str) -> str:
+    """The first TOML block of a docs page after `heading`."""
+    text = (DOCS / page).read_text()
+    block = text[text.index(heading) :]
     return block[block.index("```toml") + len("```toml") : block.index("```\n", block.index("```toml") + 7)]
 
 
-def test_the_readme_configuration_example_is_a_valid_config(tmp_path):
-    """Every setting the README shows exists and has the type it shows."""
-    (tmp_path / "docaudit.toml").write_text(readme_toml("## Configuration"))
+def test_the_documented_configuration_is_a_valid_config(tmp_path):
+    """Every setting the configuration page shows exists and has the type it shows."""
+    (tmp_path / "docaudit.toml").write_text(docs_toml("configuration.md", "# Configuration"))
     config = load_config(tmp_path / "docaudit.toml")
     assert (config.smtp.port, config.section("notion").api_version, config.section("gdrive").export_sheets) == (
         587,
@@ -95,8 +98,8 @@ def test_retrieval_settings_name_their_line(tmp_path, text, message):
     assert str(failed.value).startswith(f"{tmp_path / message}")
 
 
-def test_the_readme_retrieval_example_is_a_valid_config(tmp_path):
-    (tmp_path / "docaudit.toml").write_text(readme_toml("### Mirror the production retriever"))
+def test_the_documented_retrieval_example_is_a_valid_config(tmp_path):
+    (tmp_path / "docaudit.toml").write_text(docs_toml("retriever.md", "## Mirror the production retriever"))
     config = load_config(tmp_path / "docaudit.toml")
     assert (config.chunk_by, config.retrieval.mode, config.retrieval.api_key_env) == (
         "headings",
@@ -105,13 +108,13 @@ def test_the_readme_retrieval_example_is_a_valid_config(tmp_path):
     )
 
 
-def test_every_setting_is_documented_in_the_readme():
+def test_every_setting_is_documented_on_the_configuration_page():
     from dataclasses import fields
 
     import connectors
     from docaudit.config import SECTIONS, Config
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (DOCS / "configuration.md").read_text()
     names = [f.name for f in fields(Config) if f.name not in (*SECTIONS, "source", "plugins")]
     names += [f"{section}.{f.name}" for section, kind in SECTIONS.items() for f in fields(kind)]
     for kind in connectors.available():  # built-in connectors that declare their own section

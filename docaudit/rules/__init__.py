@@ -7,8 +7,8 @@ return findings; they may import the records, currency, the index's duplicate pa
 rankings, never the audit, reports, digests or CLI above them.
 
 A new rule is one `@rule(...)` in a family module (a new family: its module, imported below) and its
-test. `docaudit rules`, SARIF, acknowledgements and risk weights read `ALL`; the README's table and the
-JSON schema's enum are written from it by `python -m docaudit.clidoc` (a test fails until they are).
+test. `docaudit rules`, SARIF, acknowledgements and risk weights read `ALL`; the table in docs/rules.md and
+the JSON schema's enum are written from it by `python -m docaudit.clidoc` (a test fails until they are).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .registry import evaluate as _evaluate
 ALL: tuple[Rule, ...] = tuple(REGISTERED)
 BY_ID = {each.id: each for each in ALL}
 
-__all__ = ["ALL", "BY_ID", "AuditInputs", "Rule", "evaluate", "explain", "get", "readme_table", "table"]
+__all__ = ["ALL", "BY_ID", "AuditInputs", "Rule", "evaluate", "explain", "get", "docs_table", "table"]
 
 
 def get(rule_id: str) -> Rule:
@@ -36,8 +36,8 @@ def evaluate(inputs: AuditInputs) -> list[Finding]:
     return _evaluate(ALL, inputs)
 
 
-def readme_table() -> str:
-    """The README's rule table, generated: a test fails when the README drifts from it."""
+def docs_table() -> str:
+    """The rule table of docs/rules.md, generated: a test fails when the page drifts from it."""
     rows = ["| rule | severity | when |", "|---|---|---|"]
     rows += [f"| `{r.id}` | {r.severity.name} | {r.when} |" for r in ALL]
     return "\n".join(rows)

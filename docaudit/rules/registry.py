@@ -17,8 +17,6 @@ from docaudit.index.duplicates import DuplicatePair
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.records import Doc, Finding, Severity
 
-DOCS_URL = "README.md#rules"
-
 Verdicts = Mapping[tuple[str, str], tuple[str, float]]  # NLI: sentence pair -> (label, probability)
 
 
