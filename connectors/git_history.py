@@ -3,11 +3,13 @@ repo, mass edits and `.git-blame-ignore-revs` left out), and who owns it by CODE
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import pathspec
 import yaml
@@ -42,6 +44,42 @@ def git_toplevel(root: Path) -> Path | None:
 def head(root: Path) -> str | None:
     out = run_git(root, "rev-parse", "HEAD")
     return out.stdout.strip() if out.returncode == 0 else None
+
+
+# ssh://git@host:22/owner/repo.git, https://user:token@host/owner/repo(.git); scp-like git@host:owner/repo.git
+# (no port there: `host:0/repo` is the repository 0/repo)
+REMOTE = (
+    re.compile(r"^[a-z+]+://(?:[^@/]+@)?(?P<host>[^:/@]+)(?::\d+)?/(?P<repo>[^?#]+?)(?:\.git)?/?$"),
+    re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/@]+):(?!//)(?P<repo>[^?#]+?)(?:\.git)?/?$"),
+)
+
+
+def web_base(remote: str) -> str:
+    """The web page of a GitHub or GitLab remote's files, ready for `{ref}/{path}`; "" for any other host.
+    Credentials in the remote never reach it."""
+    match = next((m for pattern in REMOTE if (m := pattern.match(remote.strip()))), None)
+    if not match or ".." in match["repo"]:
+        return ""
+    host, repo = match["host"].lower(), match["repo"].strip("/")
+    if host == "github.com" or host.startswith("github."):
+        return f"https://{host}/{repo}/blob/"
+    if "gitlab" in host:
+        return f"https://{host}/{repo}/-/blob/"
+    return ""
+
+
+def web_links(root: Path, repo: Path) -> str:
+    """`web_base` of origin at the checked-out branch (the commit when detached), plus the folder's path
+    inside the repository: prefix a doc's path to link to it. "" when origin is not GitHub or GitLab."""
+    base = web_base(run_git(root, "config", "--get", "remote.origin.url").stdout)
+    if not base:
+        return ""
+    branch = run_git(root, "symbolic-ref", "--quiet", "--short", "HEAD").stdout.strip()
+    ref = branch or head(root)
+    if not ref:
+        return ""
+    inside = root.relative_to(repo).as_posix()
+    return base + quote(ref, safe="/") + "/" + ("" if inside == "." else quote(inside, safe="/") + "/")
 
 
 @dataclass

@@ -15,6 +15,7 @@ import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from connectors import CrawlState
 from docaudit.config import Config
@@ -83,6 +84,7 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
     history = git_history.history(root, repo, doc_files, config) if repo else {}
     codeowners = git_history.codeowners(root)
     owners_files = git_history.owners_files(root, files)
+    links = git_history.web_links(root, repo) if repo else ""
     # Index pages are read for their cascades and for what they say of their version: once.
     frontmatter = functools.cache(lambda rel: frontmatter_of(root, rel))
     cascades = cascades_of(doc_files, frontmatter)
@@ -106,6 +108,8 @@ def crawl(target: str, config: Config, state: CrawlState) -> Iterator[Doc | Skip
             yield Skipped(KIND, space, rel, f"could not be read ({type(exc).__name__}: {str(exc)[:120]})")
             continue
         doc.release = site.locate(rel)
+        if links:
+            doc.url = links + quote(rel, safe="/")
         yield doc
     for gone in sorted(set(state.known) - seen):
         yield Gone(KIND, space, gone)

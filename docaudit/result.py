@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from docaudit.currency.verdict import Currency
 from docaudit.probing.ranking import Ranking, exposure
 from docaudit.probing.retrievers import Outside
+from docaudit.rules.fixes import Fix, by_doc
+from docaudit.rules.risk import Risk, rank
 
+from .owners import NOBODY
 from .records import Doc, Finding, Probe
 
 
@@ -26,6 +29,19 @@ class AuditResult:
     retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
     outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
     versions: list[str] = field(default_factory=list)  # how each docs site's versions were read, one line each
+    owners: dict[str, str] = field(
+        default_factory=dict
+    )  # doc key -> its owner as digests resolve it (aliases, fallbacks)
+
+    def owner(self, doc: Doc) -> str:
+        """Who the doc's findings go to: the digests' owner, else the owner the source gave."""
+        return self.owners.get(doc.key) or (doc.owner.label() if doc.owner else NOBODY)
+
+    def fixes(self) -> list[tuple[Fix, Risk]]:
+        """The findings folded into one action per doc, what to fix first on top (risk, then path)."""
+        risks = rank(self.docs, self.currency, self.findings, self.exposure())
+        folded = [(fix, risks.get(fix.doc.key) or Risk()) for fix in by_doc(self.findings)]
+        return sorted(folded, key=lambda pair: (-pair[1].score, -pair[0].findings[0].severity, pair[0].doc.path))
 
     def tally(self) -> str:
         """ "2 errors, 6 warnings": the findings by severity, worst first ("" when there are none)."""

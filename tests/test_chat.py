@@ -247,7 +247,7 @@ def test_cli_sends_by_slack_and_exits_1_when_an_owner_could_not_be_reached(sampl
 
 def test_a_mentioned_name_cannot_format_or_mention_in_teams(tmp_path):
     from docaudit.digests import digest, teams
-    from docaudit.digests.identity import Identities
+    from docaudit.owners import Identities
 
     owner = Owner("_Boss_ <at>CEO</at> [x](https://evil.example)", "boss@example.com")
     built, _ = digest.build(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from conftest import NOW
 from docaudit.cli import cli
 from docaudit.config import Config
 from docaudit.digests import delivery, digest, mail
-from docaudit.digests.identity import Identities, Person, can_read
+from docaudit.owners import Identities, Person, can_read
 from docaudit.records import Doc, Finding, Marker, Owner, Severity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,13 +82,48 @@ def test_digest_has_only_the_owners_items_each_with_an_action_and_respects_who_c
     assert [i.finding.rule for i in mine.items] == ["rank-inversion", "conflict"]
     inversion, conflict = mine.items
     assert inversion.action.startswith(
-        "Mark it superseded by 'a document you cannot access (owner: Marco <marco@example.com>)'"
+        "Add a superseded-by link to 'a document you cannot access (owner: Marco <marco@example.com>)'"
     )
     assert conflict.action.startswith("Make it agree with 'Q3 migration'")  # the whole domain may read that one
-    assert inversion.ack == "docaudit ack 'Webhooks spec 2021' --rule rank-inversion --until 2027-02-18 --reason '...'"
+    assert inversion.acks == [
+        "docaudit ack 'Webhooks spec 2021' --rule rank-inversion --until 2027-02-18 --reason '...'"
+    ]
     text = digest.to_markdown(mine, NOW)
     assert "Secret M&A plan" not in text and "Secret M&amp;A plan" not in digest.to_html(mine, NOW)
     assert "'Webhooks spec 2021' outranks 'a document you cannot access'" in text
+
+
+def test_one_doc_is_one_item_with_one_action_and_a_fallback_is_told_why():
+    """A drifted copy with a conflict and no owner is one thing to do (archive it), not three items;
+    the other doc is named by where it lives when it has the same title; the fallback hears why."""
+    people = identities()
+    copy = replace(
+        doc("git", "Code Review Guidelines", None), id="legacy/cr.md", path="legacy/code-review-guidelines.md"
+    )
+    priya = Owner("Priya Raman", "priya@example.com")
+    current = replace(doc("git", "Code Review Guidelines", priya), id="engineering/cr.md", path="engineering/cr.md")
+    findings = [
+        Finding("conflict", Severity.warning, copy, "says 2 approvals", related=[current]),
+        Finding("duplicate", Severity.warning, copy, "a near copy", related=[current]),
+        Finding("missing-owner", Severity.warning, copy, "no owner"),
+    ]
+    digests, orphans = digest.build(findings, people, {}, NOW)
+    assert orphans == [] and [d.person.key for d in digests] == ["platform@example.com"]
+    (item,) = digests[0].items
+    assert [f.rule for f in item.findings] == ["conflict", "duplicate", "missing-owner"]
+    assert item.action == "Archive it: it is an older copy of 'Code Review Guidelines (git: engineering/cr.md)'."
+    assert item.why_you == "nobody owns it, and fallback_owners sends unowned docs of git:legacy/ to you"
+    assert [a.split(" --until")[0] for a in item.acks] == [
+        f"docaudit ack legacy/code-review-guidelines.md --rule {rule}"
+        for rule in ("conflict", "duplicate", "missing-owner")
+    ]
+    text = digest.to_markdown(digests[0], NOW)
+    assert "Nobody owns these documents, and docaudit's config (fallback_owners) names you for them." in text
+    assert "documents of yours" not in text and text.count("\n## ") == 1
+    page = digest.to_html(digests[0], NOW)
+    assert "<style>" in page and "<h2>Code Review Guidelines</h2>" in page  # the list numbers it, once
+    state = digest.remember({}, digests, findings, people)
+    assert len(state["platform@example.com"]) == 3  # each finding is remembered: one coming back is news
 
 
 def test_only_new_or_changed_items_come_again():
@@ -115,7 +151,7 @@ def test_file_names_from_owners_cannot_escape_the_folder(tmp_path):
         person,
         [
             digest.Item(
-                Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+                [Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m")], "a", ["c"], "A", "", "new"
             )
         ],
     )
@@ -166,7 +202,7 @@ def test_digest_command_writes_sends_and_keeps_what_failed(workdir):
     assert result.stderr.startswith(f"docaudit: error: sending failed: 127.0.0.1:{port}: ConnectionRefusedError")
     assert "the digests stay in digests/outbox and go out on the next --send" in result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Dana Whitfield <dana@example.com>: 1 items (1 new, 0 changed), 0 unchanged left out")
+    assert lines[0].startswith("Dana Whitfield <dana@example.com>: 1 docs (1 new, 0 changed), 0 unchanged left out")
     assert "Wrote 4 digests to digests\n" in result.stdout  # Platform Team's includes legacy/, its fallback
     assert len(list((folder / "digests" / "outbox").iterdir())) == 4
 
@@ -188,9 +224,9 @@ def test_digest_command_writes_sends_and_keeps_what_failed(workdir):
     ]
     assert list((folder / "digests" / "outbox").iterdir()) == []
     to, message = next((to, m) for to, m in inbox.messages if to == ["dana@example.com"])
-    assert message["Subject"] == "docaudit: 1 doc finding for you (week of 2026-11-20)"
+    assert message["Subject"] == "docaudit: 1 doc to look at (week of 2026-11-20)"
     body = message.get_body(("plain",)).get_content()
-    assert "**Action**: Mark it superseded by 'Billing Migration Plan — Q3 2026'" in body
+    assert "**Do this** (new): Add a superseded-by link to 'Billing Migration Plan — Q3 2026'" in body
     assert message.get_body(("html",)).get_content().startswith("<!doctype html>")
 
 
@@ -284,7 +320,7 @@ def test_starttls_is_verified_and_login_uses_the_password_from_the_environment(t
     folder = tmp_path / "digests"
     person = Person("ann@example.com", "Ann", "ann@example.com")
     item = digest.Item(
-        Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+        [Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m")], "a", ["c"], "A", "", "new"
     )
     assert mail.write([digest.Digest(person, [item])], folder, NOW, "docaudit@example.com")[1] == {}
     settings = SmtpSettings(host="127.0.0.1", port=port, user="docaudit", sender="docaudit@example.com")
@@ -303,7 +339,7 @@ def test_starttls_is_verified_and_login_uses_the_password_from_the_environment(t
 
 def test_one_bad_owner_or_refused_recipient_never_stops_the_others(tmp_path):
     item = digest.Item(
-        Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m"), "a", "c", "A", "", "new"
+        [Finding("stale-surfaces", Severity.warning, doc("git", "A", None), "m")], "a", ["c"], "A", "", "new"
     )
     people = [
         Person("aaron@example.com", "Aaron\nBcc: everyone@example.com", "aaron@example.com"),  # a newline

@@ -479,3 +479,22 @@ def test_a_sites_own_marker_fields_and_values(tmp_path):
     assert [(m.kind, m.value) for m in docs["a.md"].markers] == [("deprecated", "sunset"), ("superseded_by", "b.md")]
     assert [(m.kind, m.value) for m in docs["b.md"].markers] == [("current", "evergreen")]
     assert docs["a.md"].owner == Owner("Ann Lee", "ann@example.com", "maintainer field")
+
+
+def test_docs_link_to_their_page_on_github_or_gitlab(tmp_path):
+    """A doc in a checkout of a GitHub or GitLab repository links to its file there, at the branch; a
+    remote's credentials never reach the link; other hosts give no link."""
+    from conftest import git as run_git
+
+    repo = tmp_path / "repo"
+    commit(repo, {"docs/guides/set up.md": "# Set up\n", "README.md": "# Read me\n"})
+    git = lambda *args: run_git(repo, *args)  # noqa: E731
+    git("remote", "add", "origin", "https://ci:s3cret@github.com/acme/handbook.git")
+    docs, _, _, _ = crawl(repo / "docs")
+    assert docs["guides/set up.md"].url == "https://github.com/acme/handbook/blob/main/docs/guides/set%20up.md"
+    git("remote", "set-url", "origin", "git@gitlab.example.com:platform/docs/handbook.git")
+    docs, _, _, _ = crawl(repo)
+    assert docs["README.md"].url == "https://gitlab.example.com/platform/docs/handbook/-/blob/main/README.md"
+    git("remote", "set-url", "origin", "https://git.internal.example.com/handbook.git")
+    docs, _, _, _ = crawl(repo)
+    assert docs["README.md"].url == ""

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = (
     # What every stage shares; `connectors` here is the registry module alone (`connectors/__init__.py`).
     ("docaudit", "docaudit.records", "docaudit.errors", "docaudit.config", "docaudit.sections", "docaudit.retry",
-     "docaudit.text", "docaudit.yamlfile", "connectors"),
+     "docaudit.text", "docaudit.yamlfile", "docaudit.owners", "connectors"),
     ("docaudit.currency",),  # how a doc's time is read: used while crawling and while auditing
     ("connectors.",),  # the connectors themselves
     ("docaudit.index",),

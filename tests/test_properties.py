@@ -151,3 +151,44 @@ def test_the_oracle_itself_sees_links_and_emphasis():
     kinds = {t.type for t in _inline_tokens("[a](https://x) ![i](y) *e* `c` <b>")}
     assert {"link_open", "image", "em_open", "code_inline", "html_inline"} <= kinds
     assert date(2026, 1, 1) < date(2026, 1, 2)
+
+
+segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12).filter(
+    lambda s: s.strip(".") and not s.startswith("-")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["github.com", "gitlab.com", "gitlab.acme.io", "github.acme.com"]),
+    st.lists(segment, min_size=2, max_size=4),
+    segment,
+    st.booleans(),
+)
+def test_every_spelling_of_a_remote_gives_one_web_page_and_no_secret(host, parts, secret, dot_git):
+    from connectors.git_history import web_base
+
+    repo = "/".join(parts if "gitlab" in host else parts[:2])
+    suffix = ".git" if dot_git else ""
+    spellings = [
+        f"git@{host}:{repo}{suffix}",
+        f"ssh://git@{host}:22/{repo}{suffix}",
+        f"https://{host}/{repo}{suffix}",
+        f"https://ci-bot:{secret}x@{host}/{repo}{suffix}",
+    ]
+    pages = {web_base(remote) for remote in spellings}
+    expected = f"https://{host}/{repo}/-/blob/" if "gitlab" in host else f"https://{host}/{repo}/blob/"
+    assert pages == {expected}
+    assert f"{secret}x@" not in expected and "@" not in expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_a_remote_that_is_not_github_or_gitlab_gives_no_link(remote):
+    from connectors.git_history import web_base
+
+    page = web_base(remote)
+    assert page == "" or (
+        page.startswith("https://") and page.endswith("/blob/") and ("github" in page or "gitlab" in page)
+    )
+    assert "@" not in page and ".." not in page

@@ -41,10 +41,12 @@ def chromium() -> str:
     pytest.skip("no Chromium on this machine (apt-get install chromium): the browser tests are skipped locally")
 
 
-def browse(page: Path, tmp_path: Path, fragment: str = "", screenshot: Path | None = None) -> lxml_html.HtmlElement:
+def browse(
+    page: Path, tmp_path: Path, fragment: str = "", screenshot: Path | None = None, width: int = 1280
+) -> lxml_html.HtmlElement:
     """The DOM after the page's script ran, as headless Chromium serialises it."""
     args = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
-    args += ["--virtual-time-budget=3000", "--window-size=1280,1800"]
+    args += ["--virtual-time-budget=3000", f"--window-size={width},1800"]
     url = page.resolve().as_uri() + fragment
     if screenshot:
         subprocess.run([*args, f"--screenshot={screenshot}", url], capture_output=True, timeout=120, check=True)
@@ -73,11 +75,15 @@ def test_report_renders_in_chromium_with_charts_filters_and_no_injected_script(r
     dom = browse(page, tmp_path, screenshot=shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
+    # One row per doc, its findings folded in.
+    docs = {f.doc.key for f in result.findings}
     rows = dom.xpath('//table[@id="findings"]/tbody/tr')
-    assert len(rows) == len(result.findings)
-    assert dom.xpath('//*[@id="shown"]')[0].text == str(len(result.findings))  # the script ran: it counts shown rows
+    assert len(rows) == len(docs) < len(result.findings)
+    assert sum(len(r.xpath('.//ul[@class="found"]/li')) for r in rows) == len(result.findings)
+    assert dom.xpath('//*[@id="shown"]')[0].text == str(len(docs))  # the script ran: it counts shown rows
+    assert dom.xpath('//*[@id="controls"]')[0].get("hidden") is None  # and showed the controls it drives
     bars = {g.get("data-label"): int(g.get("data-value")) for g in dom.xpath('//*[@id="source-chart"]//g')}
-    assert bars == {"git": len(result.findings)}
+    assert bars == {"git": len(docs)}
     assert sum(int(g.get("data-value")) for g in dom.xpath('//*[@id="age-chart"]//g')) == sum(
         1 for n in result.exposure().values() if n
     )
@@ -100,10 +106,72 @@ def test_filters_hide_the_other_rules_in_the_browser(result, tmp_path):
     page.write_text(html.render(result, NOW), encoding="utf-8")
     dom = browse(page, tmp_path, fragment="#rule=rank-inversion&source=git")
     shown = [r for r in dom.xpath('//table[@id="findings"]/tbody/tr') if r.get("hidden") is None]
-    inversions = [f for f in result.findings if f.rule == "rank-inversion"]
-    assert {r.get("data-rule") for r in shown} == {"rank-inversion"}
-    assert len(shown) == len(inversions) == int(dom.xpath('//*[@id="shown"]')[0].text)
+    inverted = {f.doc.key for f in result.findings if f.rule == "rank-inversion"}
+    assert all("|rank-inversion|" in r.get("data-rule") for r in shown)
+    assert len(shown) == len(inverted) == int(dom.xpath('//*[@id="shown"]')[0].text) > 0
     assert dom.xpath('//table[@id="findings"]/tbody/tr[@hidden]')  # the rest is hidden, not removed
+
+
+def test_the_report_opens_with_the_docs_to_fix_first_each_with_one_action(result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(html.render(result, NOW), encoding="utf-8")
+    dom = lxml_html.fromstring(page.read_text())  # no script needed: the list is static
+    first = dom.xpath('//*[@id="fix-first"]/ol/li')
+    fixes = result.fixes()
+    assert [li.get("data-doc") for li in first] == [fix.doc.key for fix, _ in fixes[:10]]
+    assert len(first) == min(10, len({f.doc.key for f in result.findings})) > 1
+    scores = [risk.score for _, risk in fixes]
+    assert scores == sorted(scores, reverse=True)
+    actions = [li.xpath('.//div[@class="action"]')[0].text_content() for li in first]
+    assert all(actions) and actions[0] == fixes[0][0].action
+    inverted = next(fix for fix, _ in fixes if fix.findings[0].rule == "rank-inversion")
+    assert inverted.action.startswith(("Add a superseded-by link to '", "Archive it: it already names its successor"))
+
+
+def test_search_and_sort_in_the_browser(result, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(html.render(result, NOW), encoding="utf-8")
+    dom = browse(page, tmp_path, fragment="#sort=doc&q=guide")
+    rows = dom.xpath('//table[@id="findings"]/tbody/tr')
+    names = [r.get("data-sortdoc") for r in rows]
+    assert names == sorted(names)  # sorted by title, A to Z
+    shown = [r for r in rows if r.get("hidden") is None]
+    assert shown and all("guide" in r.text_content().lower() for r in shown)
+    assert len(shown) == int(dom.xpath('//*[@id="shown"]')[0].text) < len(rows)
+    by_risk = browse(page, tmp_path, fragment="#sort=risk").xpath('//table[@id="findings"]/tbody/tr')
+    risks = [float(r.get("data-sortrisk")) for r in by_risk]
+    assert risks == sorted(risks, reverse=True)  # numbers sort as numbers, the highest first
+
+
+def test_the_report_fits_a_420_pixel_screen(result, tmp_path):
+    """Nothing wider than the phone: the page, in a frame exactly that wide (a headless window has a
+    minimum width), measures its own width in the browser and tells the frame's parent."""
+    page = tmp_path / "report.html"
+    measure = "<script>parent.postMessage(document.documentElement.scrollWidth, '*');</script></body>"
+    page.write_text(html.render(result, NOW).replace("</body>", measure), encoding="utf-8")
+    for width in (420, 1400):
+        frame = tmp_path / f"frame-{width}.html"
+        frame.write_text(
+            f'<body><iframe src="report.html" width="{width}" height="900" style="border:0"></iframe>'
+            "<script>addEventListener('message', function (e) { document.body.dataset.width = e.data; });</script>"
+            "</body>"
+        )
+        body = browse(frame, tmp_path).xpath("//body")[0]
+        assert 0 < int(body.get("data-width")) <= width
+
+
+def test_owner_counts_are_the_digests(sample_index, tmp_path):
+    """The chart counts each owner's docs as the digests route them: aliases and fallback owners too."""
+    from docaudit.digests import digest
+    from docaudit.owners import Identities
+
+    config = replace(sample_index.config, fallback_owners={"git:": "docs-team@example.com"})
+    outcome = audit(sample_index, config, NOW, None)
+    page = lxml_html.fromstring(html.render(outcome, NOW))
+    chart = {g.get("data-label"): int(g.get("data-value")) for g in page.xpath('//*[@id="owner-chart"]//g')}
+    digests, orphans = digest.build(outcome.findings, Identities(config), {}, NOW)
+    assert orphans == [] and "docs-team@example.com" in chart
+    assert chart == {d.person.label(): len(d.items) for d in digests}
 
 
 def test_json_report_follows_its_schema(result):

@@ -22,13 +22,9 @@ import httpx
 from docaudit.records import safe_url
 from docaudit.retry import GaveUp, RetryableAnswer, http_with_retries, transport_problem
 
-from .digest import Digest, Item, visible_message
+from .digest import Digest, Item, findings_text
 
 SERVICES = ("slack", "teams")
-INTRO = (
-    "Retrieval returns these documents over current ones, or they need an owner's eye. "
-    "Each item says what to do; if the finding is wrong or intended, acknowledge it instead."
-)
 
 
 @dataclass
@@ -118,12 +114,11 @@ def plain(text: str, limit: int) -> str:
 
 def item_text(number: int, item: Item, digest: Digest) -> tuple[str, str]:
     """An item's heading and body, as plain text."""
-    f = item.finding
-    body = (
-        f"{f.rule} ({f.severity.name}, {item.status}): {visible_message(f, digest.person)}\n"
-        f"Action: {item.action}\nOr acknowledge: {item.ack}"
-    )
-    return f"{number}. {item.title}", body
+    lines = [f"Do this ({item.status}): {item.action}", *findings_text(item, digest.person)]
+    if item.why_you:
+        lines.append(f"Why you: {item.why_you}")
+    lines += [f"Or acknowledge: {ack}" for ack in item.acks]
+    return f"{number}. {item.title}", "\n".join(lines)
 
 
 def link(url: str) -> str:

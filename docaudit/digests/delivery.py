@@ -13,12 +13,12 @@ from typing import Any
 
 from docaudit.config import Config
 from docaudit.errors import DocauditError
+from docaudit.owners import Identities
 from docaudit.records import Finding
 
 from . import slack, teams
 from .chat import SERVICES, Sent, queue
 from .digest import Digest, build, load_state, remember, save_state
-from .identity import Identities
 from .mail import DigestRun, send_outbox, write
 
 CHANNELS = ("email", *SERVICES)

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from docaudit import rules
 from docaudit.errors import DocauditError
+from docaudit.owners import Identities, Person, can_read
 from docaudit.records import Doc, Finding, safe_url
-
-from .identity import Identities, Person, can_read
+from docaudit.rules.fixes import by_doc
 
 STATE_FILE = ".digest-state.json"
 ACK_DAYS = 90  # the --until an acknowledgement command in a digest suggests
@@ -25,12 +24,19 @@ ACK_DAYS = 90  # the --until an acknowledgement command in a digest suggests
 
 @dataclass
 class Item:
-    finding: Finding
+    """One doc: its new or changed findings folded into the one thing to do about it."""
+
+    findings: list[Finding]  # most severe first
     action: str  # what to do, in one sentence
-    ack: str  # the command that acknowledges it instead
+    acks: list[str]  # the commands that acknowledge the findings instead, one per rule
     title: str  # the doc as this recipient may see it
     url: str
     status: str  # new | changed
+    why_you: str = ""  # said when the recipient is not the doc's owner but its fallback
+
+    @property
+    def finding(self) -> Finding:
+        return self.findings[0]
 
 
 @dataclass
@@ -59,12 +65,6 @@ def _visible(person: Person, doc: Doc) -> str:
     return f"a document you cannot access (owner: {owner})"
 
 
-def _action(finding: Finding, person: Person) -> str:
-    other = _visible(person, finding.related[0]) if finding.related else ""
-    rule = rules.BY_ID.get(finding.rule)
-    return rule.action.format(other=other) if rule else "Update it, archive it, or acknowledge the finding."
-
-
 def _signature(finding: Finding) -> str:
     """What makes an already-sent item worth sending again: a stable fact about it changed (the docs
     involved, the doc's status, its markers, its successor), never a day count, a rank or a score."""
@@ -87,34 +87,43 @@ def _signature(finding: Finding) -> str:
 def build(
     findings: list[Finding], identities: Identities, state: dict[str, dict[str, str]], now: datetime
 ) -> tuple[list[Digest], list[Finding]]:
-    """Digests per owner with only new or changed items, and the findings nobody owns (no fallback)."""
+    """Digests per owner, one item per doc with its new or changed findings, and the findings nobody
+    owns (no fallback)."""
     digests: dict[str, Digest] = {}
     orphans = []
-    until = (now + timedelta(days=ACK_DAYS)).date().isoformat()
+    per_doc: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         person = identities.owner_of(finding.doc)
         if person is None:
             orphans.append(finding)
             continue
         digest = digests.setdefault(person.key, Digest(person))
-        sent = state.get(person.key, {}).get(finding.fingerprint)
-        if sent == _signature(finding):
+        if state.get(person.key, {}).get(finding.fingerprint) == _signature(finding):
             digest.unchanged += 1
             continue
-        doc = finding.doc
-        readable = can_read(person, doc)
-        ack = f"docaudit ack {shlex.quote(doc.path or doc.key)} --rule {finding.rule} --until {until} --reason '...'"
-        digest.items.append(
-            Item(
-                finding,
-                _action(finding, person),
-                ack,
-                _visible(person, doc),
-                safe_url(doc.url) if readable else "",
-                "changed" if sent else "new",
-            )
-        )
+        per_doc.setdefault((person.key, finding.doc.key), []).append(finding)
+    until = (now + timedelta(days=ACK_DAYS)).date().isoformat()
+    for (key, _), found in per_doc.items():
+        digest = digests[key]
+        digest.items.append(_item(digest.person, found, identities, state.get(key, {}), until))
     return sorted(digests.values(), key=lambda d: d.person.key), orphans
+
+
+def _item(person: Person, found: list[Finding], identities: Identities, told: dict[str, str], until: str) -> Item:
+    doc = found[0].doc
+    fix = by_doc(found, name=lambda d: _visible(person, d))[0]
+    target = shlex.quote(doc.path or doc.key)
+    acks = [f"docaudit ack {target} --rule {rule} --until {until} --reason '...'" for rule in fix.rules]
+    fallback = identities.fallback_for(doc)
+    return Item(
+        list(fix.findings),
+        fix.action,
+        acks,
+        _visible(person, doc),
+        safe_url(doc.url) if can_read(person, doc) else "",
+        "changed" if any(f.fingerprint in told for f in found) else "new",
+        f"nobody owns it, and fallback_owners sends unowned docs of {fallback} to you" if fallback else "",
+    )
 
 
 def load_state(folder: Path) -> dict[str, dict[str, str]]:
@@ -148,34 +157,46 @@ def remember(
                 live.setdefault(person.key, {})[finding.fingerprint] = told
     for digest in digests:
         for item in digest.items:
-            live.setdefault(digest.person.key, {})[item.finding.fingerprint] = _signature(item.finding)
+            for finding in item.findings:
+                live.setdefault(digest.person.key, {})[finding.fingerprint] = _signature(finding)
     return live
 
 
 def subject(digest: Digest, now: datetime) -> str:
     count = len(digest.items)
-    return f"docaudit: {count} doc finding{'s' if count != 1 else ''} for you (week of {now.date().isoformat()})"
+    return f"docaudit: {count} doc{'s' if count != 1 else ''} to look at (week of {now.date().isoformat()})"
+
+
+def intro(digest: Digest) -> str:
+    """Why this person gets these docs: they own them, or config names them for docs nobody owns."""
+    if digest.items and all(item.why_you for item in digest.items):
+        return (
+            "Nobody owns these documents, and docaudit's config (fallback_owners) names you for them. "
+            "Retrieval returns them over current ones, or they need an owner's eye: each says what to do, "
+            "and giving each doc an owner is the lasting fix."
+        )
+    return (
+        "Retrieval returns these documents over current ones, or they need an owner's eye. "
+        "Each says what to do; if a finding is wrong or intended, acknowledge it instead."
+    )
+
+
+def findings_text(item: Item, person: Person) -> list[str]:
+    """One line per finding on the item's doc: rule, severity, and the message this person may read."""
+    return [f"{f.rule} ({f.severity.name}): {visible_message(f, person)}" for f in item.findings]
 
 
 def to_markdown(digest: Digest, now: datetime, report_url: str = "") -> str:
-    lines = [f"# {subject(digest, now)}", "", f"Hello {digest.person.name or digest.person.key},", ""]
-    lines.append(
-        "Retrieval returns these documents of yours over current ones, or they need an owner's eye. "
-        "Each item says what to do; if the finding is wrong or intended, acknowledge it instead."
-    )
+    lines = [f"# {subject(digest, now)}", "", f"Hello {digest.person.name or digest.person.key},", "", intro(digest)]
     if digest.unchanged:
         lines += ["", f"{digest.unchanged} earlier finding(s) are unchanged and not repeated here."]
     for number, item in enumerate(digest.items, 1):
-        f = item.finding
         title = f"[{item.title}]({item.url})" if item.url else item.title
-        lines += [
-            "",
-            f"## {number}. {title}",
-            "",
-            f"- **{f.rule}** ({f.severity.name}, {item.status}): {visible_message(f, digest.person)}",
-            f"- **Action**: {item.action}",
-            f"- **Or acknowledge**: `{item.ack}`",
-        ]
+        lines += ["", f"## {number}. {title}", "", f"**Do this** ({item.status}): {item.action}", ""]
+        lines += [f"- {line}" for line in findings_text(item, digest.person)]
+        if item.why_you:
+            lines.append(f"- Why you: {item.why_you}")
+        lines.append("- Or acknowledge: " + ", ".join(f"`{ack}`" for ack in item.acks))
     if report_url:
         lines += ["", f"The full report: {report_url}"]
     return "\n".join(lines) + "\n"
@@ -191,16 +212,29 @@ def visible_message(finding: Finding, person: Person) -> str:
     return message
 
 
+STYLE = (
+    "body{font:15px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:44rem;padding:0 1rem;color:#1d1d1f}"
+    ".muted{color:#666}ol{padding-left:1.3rem}li{margin:0 0 1.2rem}h2{font-size:1.05rem;margin:0 0 .3rem}"
+    ".action{font-weight:600;margin:.2rem 0}ul{margin:.3rem 0;padding-left:1.1rem}code{font-size:.85em;"
+    "overflow-wrap:anywhere}.sev-error{color:#b3261e}.sev-warning{color:#9a5b00}.sev-note{color:#3c6e9f}"
+)
+
+
 def to_html(digest: Digest, now: datetime, report_url: str = "") -> str:
     e = html.escape
     items = []
-    for number, item in enumerate(digest.items, 1):
-        f = item.finding
+    for item in digest.items:
         title = f'<a href="{e(item.url)}">{e(item.title)}</a>' if item.url else e(item.title)
+        found = "".join(
+            f'<li><strong class="sev-{f.severity.name}">{e(f.rule)}</strong> ({e(f.severity.name)}): '
+            f"{e(visible_message(f, digest.person))}</li>"
+            for f in item.findings
+        )
+        why = f'<p class="muted">Why you: {e(item.why_you)}</p>' if item.why_you else ""
+        acks = "<br>".join(f"<code>{e(ack)}</code>" for ack in item.acks)
         items.append(
-            f"<li><h2>{number}. {title}</h2><p><strong>{e(f.rule)}</strong> ({e(f.severity.name)}, {e(item.status)}): "
-            f"{e(visible_message(f, digest.person))}</p><p><strong>Action</strong>: {e(item.action)}</p>"
-            f"<p>Or acknowledge: <code>{e(item.ack)}</code></p></li>"
+            f'<li><h2>{title}</h2><p class="action">{e(item.action)} <span class="muted">({e(item.status)})</span></p>'
+            f'<ul>{found}</ul>{why}<p class="muted">Or acknowledge: {acks}</p></li>'
         )
     link = (
         f'<p>The full report: <a href="{e(safe_url(report_url))}">{e(report_url)}</a></p>'
@@ -208,13 +242,14 @@ def to_html(digest: Digest, now: datetime, report_url: str = "") -> str:
         else ""
     )
     unchanged = (
-        f"<p>{digest.unchanged} earlier finding(s) are unchanged and not repeated here.</p>" if digest.unchanged else ""
+        f'<p class="muted">{digest.unchanged} earlier finding(s) are unchanged and not repeated here.</p>'
+        if digest.unchanged
+        else ""
     )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e(subject(digest, now))}</title></head><body>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(subject(digest, now))}</title><style>{STYLE}</style></head><body>"
         f"<h1>{e(subject(digest, now))}</h1><p>Hello {e(digest.person.name or digest.person.key)},</p>"
-        "<p>Retrieval returns these documents of yours over current ones, or they need an owner's eye. "
-        "Each item says what to do; if the finding is wrong or intended, acknowledge it instead.</p>"
-        f"{unchanged}<ol>{''.join(items)}</ol>{link}</body></html>\n"
+        f"<p>{e(intro(digest))}</p>{unchanged}<ol>{''.join(items)}</ol>{link}</body></html>\n"
     )

@@ -23,8 +23,8 @@ import httpx
 from docaudit.errors import DocauditError
 from docaudit.sections import SlackSettings
 
-from .chat import INTRO, GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
-from .digest import Digest, subject
+from .chat import GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
+from .digest import Digest, intro, subject
 
 DEFAULT_API = "https://slack.com/api"
 MAX_BLOCKS = 50  # Slack's limits for one message
@@ -39,7 +39,7 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
     person = digest.person
     blocks: list[dict] = [
         {"type": "header", "text": _plain(subject(digest, now), MAX_HEADER)},
-        {"type": "section", "text": _plain(f"Hello {person.name or person.key},\n{INTRO}", MAX_SECTION)},
+        {"type": "section", "text": _plain(f"Hello {person.name or person.key},\n{intro(digest)}", MAX_SECTION)},
     ]
     report = link(report_url)
     # Each item takes two blocks; keep room for the "and N more" line, the report button and the line

@@ -24,8 +24,8 @@ import httpx
 from docaudit.errors import DocauditError
 from docaudit.sections import TeamsSettings
 
-from .chat import INTRO, GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
-from .digest import Digest, subject
+from .chat import GaveUpSending, NotSent, Sent, address, item_text, link, plain, post, send_each
+from .digest import Digest, intro, subject
 
 MAX_BYTES = 26_000  # Teams refuses messages over about 28 KB
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -50,7 +50,7 @@ def message(digest: Digest, now: datetime, report_url: str = "") -> dict:
             "wrap": True,
         },
         greeting,
-        _run(INTRO),
+        _run(intro(digest)),
     ]
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

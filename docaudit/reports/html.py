@@ -1,8 +1,9 @@
-"""One self-contained HTML page: summary, charts, the worst inversions side by side, filterable findings.
+"""One self-contained HTML page: what to fix first, charts, the worst inversions side by side, and every
+doc with findings (`html_docs`).
 
-No CDN and no external file: the charts are inline SVG drawn here, the filters a few lines of
+No CDN and no external file: the charts are inline SVG drawn here, sorting and filters a few lines of
 inline script. Every string that comes from a document goes through `html.escape`, links only
-to http(s) and mailto URLs, and the script reads filter values, never markup.
+to http(s) and mailto URLs, and the script reads filter values, never markup. Readable from 420 px up.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections import Counter
 from datetime import datetime
 from html import escape
 
-from docaudit.records import Doc, Finding, safe_url
+from docaudit.records import Doc, Finding
 from docaudit.result import AuditResult
 
+from .html_docs import SCRIPT, doc_link, fix_first, table
+
 AGE_BUCKETS = ((90, "< 3 months"), (180, "3-6 months"), (365, "6-12 months"), (730, "1-2 years"), (10**9, "> 2 years"))
-SEVERITY_COLOURS = {"error": "#b3261e", "warning": "#b26a00", "note": "#3c6e9f"}
 
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
@@ -26,37 +28,22 @@ figure{margin:0}figcaption{font-weight:600;margin-bottom:.4rem}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem;border:1px solid #eee;border-radius:8px;padding:.8rem;margin:.8rem 0}
 .pair .old{background:#fdf0ef}.pair .new{background:#eef7ee}.pair>div{padding:.6rem;border-radius:6px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid #eee;padding:.4rem;vertical-align:top}
-.sev{font-weight:600}.filters{display:flex;gap:1rem;margin:1rem 0;flex-wrap:wrap}tr[hidden]{display:none}
-"""
-
-SCRIPT = """
-(function () {
-  var selects = document.querySelectorAll('select[data-filter]');
-  function apply() {
-    var want = {};
-    selects.forEach(function (s) { want[s.dataset.filter] = s.value; });
-    var shown = 0;
-    document.querySelectorAll('#findings tbody tr').forEach(function (row) {
-      var ok = Object.keys(want).every(function (k) { return !want[k] || row.dataset[k] === want[k]; });
-      row.hidden = !ok;
-      if (ok) { shown += 1; }
-    });
-    document.getElementById('shown').textContent = String(shown);
-  }
-  var params = new URLSearchParams(location.hash.slice(1));
-  selects.forEach(function (s) {
-    var value = params.get(s.dataset.filter);
-    if (value !== null) { s.value = value; }
-    s.addEventListener('change', apply);
-  });
-  apply();
-})();
+th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer}
+th button[aria-sort=descending]::after{content:" \\25BC"}th button[aria-sort=ascending]::after{content:" \\25B2"}
+.sev{font-weight:600}.filters{display:flex;gap:.6rem 1rem;margin:1rem 0;flex-wrap:wrap}tr[hidden],[hidden]{display:none}
+.action{font-weight:600}.small{font-size:.85em}.where{overflow-wrap:anywhere}ul.found{margin:.3rem 0 0;padding-left:1.1rem}
+ol.first li{margin:.2rem 0 .9rem}code{font-size:.9em}a{overflow-wrap:anywhere}
+@media (max-width:40rem){body{margin:1rem auto}.pair{grid-template-columns:1fr}.pair .muted[style]{grid-column:auto!important}
+#findings thead{display:none}#findings tr{display:block;border-bottom:2px solid #ddd;padding:.4rem 0}
+#findings td{display:block;border:0;padding:.15rem 0}#findings td[data-label=risk]::before{content:"risk "}
+.charts{grid-template-columns:1fr}.card{min-width:6rem}}
 """
 
 
 def render(result: AuditResult, now: datetime) -> str:
     findings = result.findings
     counts = Counter(f.severity.name for f in findings)
+    fixes = result.fixes()
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -71,22 +58,22 @@ def render(result: AuditResult, now: datetime) -> str:
             for s in ("error", "warning", "note")
         ),
         f'<div class="card" data-severity="acknowledged"><b>{len(result.acknowledged)}</b>acknowledged</div>',
+        f'<div class="card" data-severity="docs"><b>{len(fixes)}</b>docs to fix</div>',
         "</section>",
+        fix_first(result, fixes),
         '<section class="charts">',
         _bar_chart("age-chart", "Age of the docs retrieval returns", _ages(result, now)),
-        _bar_chart("owner-chart", "Findings by owner", Counter(_owner(f.doc) for f in findings).most_common(10)),
-        _bar_chart("source-chart", "Findings by source", sorted(Counter(f.doc.source for f in findings).items())),
+        _bar_chart(
+            "owner-chart", "Docs to fix, by owner", Counter(result.owner(x.doc) for x, _ in fixes).most_common(10)
+        ),
+        _bar_chart("source-chart", "Docs to fix, by source", sorted(Counter(x.doc.source for x, _ in fixes).items())),
         "</section>",
-        _inversions(findings),
-        _table(findings),
+        _inversions(result),
+        table(result, fixes),
         _acknowledged(result),
         f"<script>{SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts)
-
-
-def _owner(doc: Doc) -> str:
-    return doc.owner.label() if doc.owner else "(no owner)"
 
 
 def _ages(result: AuditResult, now: datetime) -> list[tuple[str, int]]:
@@ -109,7 +96,8 @@ def _bar_chart(chart_id: str, caption: str, rows: list[tuple[str, int]]) -> str:
         y = i * (bar + gap)
         length = (width - label_width - 40) * n / top
         shapes.append(
-            f'<g data-label="{escape(label)}" data-value="{n}"><text x="0" y="{y + 15}" font-size="12">{escape(_short(label))}</text>'
+            f'<g data-label="{escape(label)}" data-value="{n}"><title>{escape(label)}</title>'
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(_short(label))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="#3c6e9f"></rect>'
             f'<text x="{label_width + length + 4:.1f}" y="{y + 15}" font-size="12">{n}</text></g>'
         )
@@ -123,23 +111,24 @@ def _bar_chart(chart_id: str, caption: str, rows: list[tuple[str, int]]) -> str:
 
 
 def _short(label: str, width: int = 28) -> str:
-    """Chart labels fit beside their bars; the full label stays in data-label."""
+    """Chart labels fit beside their bars: a person by name ("Ana <ana@x>" -> "Ana"); the full label
+    stays in data-label and the tooltip."""
+    name, _, rest = label.partition(" <")
+    label = name if rest and name else label
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def _doc_card(doc: Doc, css: str, what: str) -> str:
-    url = safe_url(doc.url)
-    title = f'<a href="{escape(url)}">{escape(doc.title or doc.path)}</a>' if url else escape(doc.title or doc.path)
+def _doc_card(result: AuditResult, doc: Doc, css: str, what: str) -> str:
     edited = doc.last_modified.date().isoformat() if doc.last_modified else "unknown"
     return (
-        f'<div class="{css}"><div class="muted">{escape(what)}</div><strong>{title}</strong>'
-        f"<div>{escape(doc.source)}: {escape(doc.path)}</div><div>last edited <time>{escape(edited)}</time></div>"
-        f"<div>owner: {escape(_owner(doc))}</div></div>"
+        f'<div class="{css}"><div class="muted">{escape(what)}</div><strong>{doc_link(doc)}</strong>'
+        f'<div class="where">{escape(doc.source)}: {escape(doc.path)}</div><div>last edited <time>{escape(edited)}</time></div>'
+        f"<div>owner: {escape(result.owner(doc))}</div></div>"
     )
 
 
-def _inversions(findings: list[Finding]) -> str:
-    inversions = [f for f in findings if f.rule == "rank-inversion" and f.related]
+def _inversions(result: AuditResult) -> str:
+    inversions = [f for f in result.findings if f.rule == "rank-inversion" and f.related]
 
     def gap(f: Finding) -> int:
         probes = f.evidence.get("probes") or [{}]
@@ -152,43 +141,11 @@ def _inversions(findings: list[Finding]) -> str:
             f'"{escape(str(probe.get("query", "")))}": ranks {probe.get("rank")} against {probe.get("current_rank")}'
         )
         pairs.append(
-            f'<div class="pair" data-rule="rank-inversion">{_doc_card(f.doc, "old", "outranks")}'
-            f'{_doc_card(f.related[0], "new", "the current doc")}<div class="muted" style="grid-column:1/3">{question}</div></div>'
+            f'<div class="pair" data-rule="rank-inversion">{_doc_card(result, f.doc, "old", "outranks")}'
+            f'{_doc_card(result, f.related[0], "new", "the current doc")}<div class="muted" style="grid-column:1/3">{question}</div></div>'
         )
     body = "".join(pairs) or "<p>None.</p>"
     return f'<section id="inversions"><h2>Worst rank inversions</h2>{body}</section>'
-
-
-def _row(f: Finding) -> str:
-    url = safe_url(f.doc.url)
-    title = escape(f.doc.title or f.doc.path)
-    doc = f'<a href="{escape(url)}">{title}</a>' if url else title
-    colour = SEVERITY_COLOURS[f.severity.name]
-    return (
-        f'<tr data-rule="{escape(f.rule)}" data-owner="{escape(_owner(f.doc))}" data-source="{escape(f.doc.source)}">'
-        f'<td class="sev" style="color:{colour}">{f.severity.name}</td><td>{escape(f.rule)}</td>'
-        f'<td>{doc}<div class="muted">{escape(f.doc.source)}: {escape(f.doc.path)}</div></td>'
-        f"<td>{escape(_owner(f.doc))}</td><td>{escape(f.message)}</td></tr>"
-    )
-
-
-def _options(name: str, label: str, values: set[str]) -> str:
-    options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in sorted(values))
-    return f'<label>{label} <select data-filter="{name}" id="filter-{name}"><option value="">all</option>{options}</select></label>'
-
-
-def _table(findings: list[Finding]) -> str:
-    filters = (
-        _options("rule", "Rule", {f.rule for f in findings})
-        + _options("owner", "Owner", {_owner(f.doc) for f in findings})
-        + _options("source", "Source", {f.doc.source for f in findings})
-    )
-    rows = "".join(_row(f) for f in findings)
-    return (
-        f'<section><h2>Findings (<span id="shown">{len(findings)}</span> of {len(findings)} shown)</h2>'
-        f'<div class="filters">{filters}</div><table id="findings"><thead><tr><th>severity</th><th>rule</th>'
-        f"<th>doc</th><th>owner</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></section>"
-    )
 
 
 def _acknowledged(result: AuditResult) -> str:

@@ -46,7 +46,10 @@ def rank(
             risk.add(_weight(rule) * count, f"{rule}" + (f" x{count}" if count > 1 else ""))
         seen = exposure.get(key, 0)
         risk.add(EXPOSURE_WEIGHT * min(seen, EXPOSURE_CAP), f"retrieved for {seen} probe(s)")
-        state = currency[key]
+        state = currency.get(key)
+        if state is None:  # a doc the audit did not assess (a report built from parts): findings and exposure only
+            risks[key] = risk
+            continue
         if state.age_days is not None and state.max_age_days and state.age_days > state.max_age_days:
             multiple = min(state.age_days / state.max_age_days, AGE_CAP)
             risk.add(round(multiple, 1), f"{state.age_days} days old, policy {state.max_age_days}")

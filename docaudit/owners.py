@@ -43,16 +43,38 @@ class Identities:
             self._names[key] = owner.name
         return Person(key, self._names.get(key, owner.name), email)
 
+    def _known(self, owner: Owner | None) -> bool:
+        """An owner someone can be told about: a name, an email, or a source id `aliases` maps."""
+        return bool(owner and (owner.email or owner.name or (owner.id and owner.id.lower() in self._alias)))
+
     def owner_of(self, doc: Doc) -> Person | None:
         """The doc's owner as one person, else the fallback for its source or folder, else nobody."""
-        owner = doc.owner
-        if owner and (owner.email or owner.name or (owner.id and owner.id.lower() in self._alias)):
-            return self.person(owner)
-        for prefix, who in self._fallbacks:
+        if doc.owner is not None and self._known(doc.owner):
+            return self.person(doc.owner)
+        prefix = self.fallback_for(doc)
+        if not prefix:
+            return None
+        who = dict(self._fallbacks)[prefix]
+        return self.person(Owner(email=who, via=f"fallback_owners {prefix}") if "@" in who else Owner(name=who))
+
+    def fallback_for(self, doc: Doc) -> str:
+        """The `fallback_owners` key that sends this doc to someone because nobody owns it; "" when it has
+        an owner, or no fallback applies."""
+        if self._known(doc.owner):
+            return ""
+        for prefix, _ in self._fallbacks:
             source, _, path = prefix.partition(":")
             if doc.source == source and (doc.path or doc.id).startswith(path):
-                return self.person(Owner(email=who, via=f"fallback_owners {prefix}") if "@" in who else Owner(name=who))
-        return None
+                return prefix
+        return ""
+
+
+def owner_label(person: Person | None) -> str:
+    """The owner as reports and digests name them: one label per person, whatever the source called them."""
+    return person.label() if person else NOBODY
+
+
+NOBODY = "(no owner)"
 
 
 def can_read(person: Person, doc: Doc) -> bool:
