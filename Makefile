@@ -8,7 +8,7 @@ DEMO := --config fixtures/docaudit.toml --index .docaudit-demo
 DEMO_PROBES := --probes fixtures/probes.yaml --probes fixtures/notion/probes.yaml --probes fixtures/gdrive/probes.yaml \
 	--probes fixtures/confluence/probes.yaml
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-fast lint bench clean dist
 
 # torch first, pinned: that release is a CPU build on local disk here; anything else pulls gigabytes.
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
@@ -19,6 +19,12 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# A wheel for `pip install` / `pipx install` elsewhere; its dependencies come from the index there.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	@ls dist/*.whl
 
 # Exit code 1 means "findings at or above --fail-on": that is the demo working, not failing.
 demo: $(STAMP)
@@ -68,4 +74,4 @@ bench: $(STAMP) $(BENCH_DEPS)/.installed
 	$(BIN)/python bench/confluence.py --flavour datacenter
 
 clean:
-	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html digests build
+	rm -rf $(VENV) .docaudit .docaudit-demo $(SAMPLE) report.json report.html digests build dist

@@ -15,7 +15,7 @@ from docaudit.currency.assess import assess
 from docaudit.currency.verdict import Currency
 from docaudit.index.duplicates import find_duplicates
 from docaudit.index.store import CrawlStats, Index
-from docaudit.owners import Identities, owner_label
+from docaudit.owners import owners_for
 from docaudit.probing.own import PROBE_BATCH, Variant, own_batches
 from docaudit.probing.probes import generate_probes, resolve_expectations
 from docaudit.probing.ranking import Ranking
@@ -158,8 +158,6 @@ def audit(
     kept = [f for f in findings if f.fingerprint not in why]
     hidden = {"suppressed": len(why)} if why else {}
     acknowledged = [f for f in findings if f.fingerprint in why]
-    identities = Identities(config)
-    owners = {d.key: owner_label(identities.owner_of(d)) for f in findings for d in (f.doc, *f.related)}
     return AuditResult(
         kept,
         docs,
@@ -172,7 +170,7 @@ def audit(
         names,
         outside,
         index.site_versions(),
-        owners,
+        owners_for(findings, config),
     )
 
 

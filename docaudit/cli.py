@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from . import cli_options as opts
+from .cli_plan import from_option, open_index
 from .config import Config, load_config
 from .suppress import BASELINE_FILE
 
@@ -34,9 +35,7 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Connector: git (a docs repo or plain folder), notion, gdrive, confluence, or an installed one.",
 )
-@click.option(
-    "--full", is_flag=True, help="Re-list everything instead of what changed since the last crawl (API sources)."
-)
+@click.option("--full", is_flag=True, help="Re-list everything, not what changed since the last crawl (API sources).")
 @click.option(
     "--space",
     metavar="NAME",
@@ -55,7 +54,7 @@ def crawl(path: str, source: str, full: bool, space: str | None, quiet: bool, co
     from .audit import crawl as run_crawl
 
     with opts.progress_bar(quiet) as progress:
-        stats = run_crawl(opts.open_index(config), source, path, config, progress, full=full, space=space)
+        stats = run_crawl(open_index(config), source, path, config, progress, full=full, space=space)
     opts.echo([] if quiet else stats.lines(path), warnings=stats.warnings())
 
 
@@ -99,12 +98,7 @@ def gate(
 @cli.command()
 @click.argument("path", default=".")
 @click.option(
-    "--output",
-    "output_path",
-    type=opts.FILE,
-    default=BASELINE_FILE,
-    show_default=True,
-    help="Where to write the baseline.",
+    "--output", "output_path", type=opts.FILE, default=BASELINE_FILE, show_default=True, help="Where to write it."
 )
 @opts.expected_errors
 @opts.index_options
@@ -143,6 +137,7 @@ def docs(fmt: str, sort: str, plan: opts.Plan) -> None:
 @opts.expected_errors
 @opts.index_options
 @opts.probe_options
+@from_option
 def report(fmt: str, output_path: str | None, plan: opts.Plan) -> None:
     """Write a report for people: one self-contained HTML page (or Markdown, or JSON with a schema)."""
     from .reports import render, writable
@@ -167,12 +162,13 @@ def report(fmt: str, output_path: str | None, plan: opts.Plan) -> None:
 @opts.expected_errors
 @opts.index_options
 def ack(
-    doc: str, rule: str, until: date, reason: str, acks_path: str, force: bool, now_text: str, config: Config
+    doc: str, rule: str, until: date, reason: str, acks_path: str | None, force: bool, now_text: str, config: Config
 ) -> None:
     """Acknowledge a finding on DOC (its path or key) until a date: it stays out of digests and gates."""
     from .suppress import add_ack, check_ack
 
-    check_ack(None if force else opts.open_index(config), acks_path, doc, rule, until, opts.now(now_text).date())
+    acks_path = opts.acks_file(acks_path, config)
+    check_ack(None if force else open_index(config), acks_path, doc, rule, until, opts.now(now_text).date())
     done = add_ack(acks_path, doc, rule, until, reason)
     click.echo(f"{done.capitalize()} in {acks_path}: {rule} on {doc.strip('/')} until {until.isoformat()}")
 
@@ -195,14 +191,15 @@ def ack(
 @opts.expected_errors
 @opts.index_options
 @opts.probe_options
+@from_option
 def digest(out_dir: str, send: tuple[str, ...], dry_run: bool, plan: opts.Plan) -> None:
     """One digest per owner (.md, .html, .eml) with only what is new or changed since their last one."""
     from .digests import delivery
 
-    config, now, services = plan.config, plan.now, delivery.services(send)
+    config, services = plan.config, delivery.services(send)
     if not dry_run:
         delivery.check_ready(services, config)  # a missing token or host fails now, not after the audit
-    result = plan.audit()
+    result, now = plan.audit(), plan.now  # --from: the report's own date
     folder = Path(out_dir)
     if dry_run:
         click.echo(delivery.preview(result.findings, config, folder, now, services))

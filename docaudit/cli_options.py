@@ -7,12 +7,13 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_plan import Plan
 from .config import Config, load_config
 from .errors import DocauditError
 from .records import to_utc
@@ -20,10 +21,7 @@ from .reports import FAIL_ON, FORMATS
 from .suppress import ACKS_FILE
 
 if TYPE_CHECKING:
-    from .probing.probes import Probe
-    from .reports.docs import Listing
-    from .result import AuditResult
-    from .suppress import Ack
+    pass
 
 FILE = click.Path(dir_okay=False)
 REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
@@ -102,9 +100,29 @@ def index_options(func: Callable) -> Callable:
             config.index = index_dir
         if chroma_url:
             config.chroma_url = chroma_url
-        return func(*args, config=config, **kwargs)
+        ran = False  # said last, on stderr, when the command got to run: an error stays one line
+        try:
+            done = func(*args, config=config, **kwargs)
+            ran = True
+            return done
+        except SystemExit as exit_:
+            ran = exit_.code in (None, 0, 1)
+            raise
+        finally:
+            if ran and not kwargs.get("quiet"):
+                click.echo(printable(read_from(config)), err=True)
 
     return wrapper
+
+
+def read_from(config: Config) -> str:
+    """Which config a command read and which index it uses, as pytest says `configfile:`: run from a
+    subfolder, the project's are found; a surprise shows here first."""
+    where = config.chroma_url or config.index
+    if not config.source:
+        return f"config: none found (defaults); index: {where}"
+    table = " [tool.docaudit]" if Path(config.source).name == "pyproject.toml" else ""
+    return f"config: {config.source}{table}; index: {where}"
 
 
 def wants_color(choice: str, stream: Any, environ: Mapping[str, str]) -> bool:
@@ -140,10 +158,21 @@ acks_option = click.option(
     "--acks",
     "acks_path",
     type=FILE,
-    default=ACKS_FILE,
-    show_default=True,
-    help="Acknowledgements file; acknowledged findings are suppressed until their date.",
+    help=f"Acknowledgements file; acknowledged findings are suppressed until their date (default: {ACKS_FILE} "
+    "beside the config, else here).",
 )
+
+
+def project_file(name: str, config: Config) -> str:
+    """A project's file (acknowledgements, probes) beside the config that was read, so that every
+    subfolder of the project uses the same one; here when no config was found."""
+    if not config.source:
+        return name
+    return os.path.relpath(Path(config.source).parent / name)
+
+
+def acks_file(given: str | None, config: Config) -> str:
+    return given or project_file(ACKS_FILE, config)
 
 
 def now_option(func: Callable) -> Callable:
@@ -164,12 +193,6 @@ def now(now_text: str | None) -> datetime:
         raise DocauditError(f"--now '{now_text}' is not an ISO date such as 2026-11-23") from None
 
 
-def open_index(config: Config) -> Any:
-    from docaudit.index.store import Index
-
-    return Index(config)
-
-
 def progress_bar(quiet: bool) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -186,37 +209,6 @@ def progress_bar(quiet: bool) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Plan:
-    """One audit as the shared options ask for it: the config (and so the index), the probes, the date."""
-
-    config: Config
-    probes: list[Probe] | None  # None: generated from the docs
-    top_k: int | None
-    acks: list[Ack]
-    now: datetime
-
-    def audit(self, progress: Any = None) -> AuditResult:
-        from .audit import audit
-
-        return audit(open_index(self.config), self.config, self.now, self.probes, self.top_k, self.acks, progress)
-
-    def listing(self, sort: str) -> Listing:
-        from .reports.docs import listing
-
-        return listing(open_index(self.config), self.config, self.now, sort, self.probes, self.top_k, self.acks)
-
-    def gate(
-        self, path: str, baseline: set[str] | None = None, changed_since: str | None = None, progress: Any = None
-    ) -> AuditResult:
-        from .audit import gate
-
-        index = open_index(self.config)
-        return gate(
-            index, path, self.config, self.now, self.probes, self.top_k, self.acks, baseline, changed_since, progress
-        )
-
-
 def probe_options(func: Callable) -> Callable:
     """Which questions to ask the index, and how: shared by the commands that audit. Goes under
     `@index_options`, which reads the config these options override."""
@@ -226,7 +218,8 @@ def probe_options(func: Callable) -> Callable:
         "probes_paths",
         multiple=True,
         type=FILE,
-        help="probes.yaml; repeat to combine files (default: ./probes.yaml if present, else generated from titles and headings).",
+        help="probes.yaml; repeat to combine files (default: probes.yaml here or beside the config if present, "
+        "else generated from titles and headings).",
     )
     @click.option(
         "--probes-from",
@@ -269,7 +262,7 @@ def probe_options(func: Callable) -> Callable:
         probes_paths: tuple[str, ...],
         log_path: str | None,
         top_k: int | None,
-        acks_path: str,
+        acks_path: str | None,
         probes_per_doc: int | None,
         sample: int | None,
         retriever_specs: tuple[str, ...],
@@ -287,11 +280,19 @@ def probe_options(func: Callable) -> Callable:
             config.probes_per_doc = probes_per_doc
         if sample:
             config.sample = sample
-        from docaudit.probing.probes import load_probes
+        from docaudit.probing.probes import DEFAULT_PROBES, load_probes
 
         from .suppress import load_acks
 
-        plan = Plan(config, load_probes(probes_paths, log_path), top_k, load_acks(acks_path), now(now_text))
+        if (
+            not probes_paths
+            and not Path(DEFAULT_PROBES).is_file()
+            and Path(project_file(DEFAULT_PROBES, config)).is_file()
+        ):
+            probes_paths = (project_file(DEFAULT_PROBES, config),)
+        plan = Plan(
+            config, load_probes(probes_paths, log_path), top_k, load_acks(acks_file(acks_path, config)), now(now_text)
+        )
         return func(*args, plan=plan, **kwargs)
 
     return wrapper

@@ -5,10 +5,11 @@ Pure: the alias map and fallbacks come from config, the owners from the docs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from docaudit.config import Config
-from docaudit.records import Doc, Owner
+from docaudit.records import Doc, Finding, Owner
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,12 @@ class Identities:
             if doc.source == source and (doc.path or doc.id).startswith(path):
                 return prefix
         return ""
+
+
+def owners_for(findings: Iterable[Finding], config: Config) -> dict[str, str]:
+    """Doc key -> the owner its findings go to, for every doc a finding names: what reports show."""
+    identities = Identities(config)
+    return {d.key: owner_label(identities.owner_of(d)) for f in findings for d in (f.doc, *f.related)}
 
 
 def owner_label(person: Person | None) -> str:

@@ -29,9 +29,13 @@ class AuditResult:
     retrievers: list[str] = field(default_factory=list)  # the retrieval audited, by name
     outside: dict[str, Outside] = field(default_factory=dict)  # retriever -> passages from outside the sources
     versions: list[str] = field(default_factory=list)  # how each docs site's versions were read, one line each
-    owners: dict[str, str] = field(
-        default_factory=dict
-    )  # doc key -> its owner as digests resolve it (aliases, fallbacks)
+    owners: dict[str, str] = field(default_factory=dict)  # doc key -> its owner, aliases and fallbacks applied
+    exposed: dict[str, int] | None = None  # doc key -> probes that retrieve it, for a result read from a report
+    probe_count: int | None = None  # how many probes ran, for a result read from a report
+
+    @property
+    def probe_total(self) -> int:
+        return len(self.probes) if self.probe_count is None else self.probe_count
 
     def owner(self, doc: Doc) -> str:
         """Who the doc's findings go to: the digests' owner, else the owner the source gave."""
@@ -52,4 +56,6 @@ class AuditResult:
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k (0 for every other doc)."""
+        if self.exposed is not None:
+            return {**dict.fromkeys(self.docs, 0), **self.exposed}
         return {**dict.fromkeys(self.docs, 0), **exposure(self.rankings)}

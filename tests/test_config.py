@@ -194,3 +194,27 @@ def test_readers_create_no_index_and_the_index_ignores_itself(tmp_path, monkeypa
     (tmp_path / "src" / "a.md").write_text("# A\n\nText.\n")
     assert CliRunner().invoke(cli, ["crawl", "src", "-q"]).exit_code == 0
     assert (tmp_path / ".docaudit" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_every_command_says_which_config_it_read_and_keeps_the_project_files_beside_it(tmp_path, monkeypatch):
+    """From a subfolder: the project's config and index are named on stderr (an error stays one line),
+    and the acknowledgements land beside the config, where `gate` at the root reads them."""
+    from click.testing import CliRunner
+
+    from docaudit.cli import cli
+
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "docs" / "guides").mkdir(parents=True)
+    (project / "docaudit.toml").write_text("top_k = 7\n")
+    monkeypatch.chdir(project / "docs" / "guides")
+    args = ["ack", "a.md", "--rule", "missing-owner", "--until", "2030-01-01", "--reason", "r", "--force"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "Added in ../../.docaudit-acks.yaml: missing-owner on a.md until 2030-01-01\n"
+    assert done.stderr == "config: ../../docaudit.toml; index: ../../.docaudit\n"
+    assert (project / ".docaudit-acks.yaml").is_file() and not Path(".docaudit-acks.yaml").exists()
+    failed = CliRunner().invoke(cli, ["docs"])  # no index yet: the error alone
+    assert (failed.exit_code, failed.stderr.count("\n")) == (2, 1)
+    named = CliRunner().invoke(cli, [*args[:-1], "--until", "2031-01-01", "--force", "--config", "../../docaudit.toml"])
+    assert named.stderr == "config: ../../docaudit.toml; index: ../../.docaudit\n"

@@ -295,7 +295,7 @@ def test_cli_crawls_a_space_with_settings_from_the_config_file(cloud, tmp_path, 
     monkeypatch.setenv("CONFLUENCE_EMAIL", cloud.email)
     (tmp_path / "docaudit.toml").write_text('[confluence]\napi = "v1"\nrequests_per_second = 0\n')
     result = CliRunner().invoke(cli, ["crawl", "OPS", "--source", "confluence"])
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, "config: docaudit.toml; index: .docaudit\n")  # found, and said
     assert result.stdout == (
         "Crawled OPS: 6 docs in the index; 6 checked (6 added, 0 updated, 0 unchanged), 0 removed, 6 chunks embedded\n"
     )

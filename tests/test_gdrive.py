@@ -294,6 +294,7 @@ def test_cli_crawls_a_drive_named_by_environment(server, tmp_path, monkeypatch):
     assert (
         result.stderr
         == "warning: skipped Engineering/Customer export field reference: too large to export (over 10 MB)\n"
+        "config: none found (defaults); index: .docaudit\n"
     )
 
 

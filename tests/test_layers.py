@@ -21,7 +21,7 @@ LAYERS = (
     ("docaudit.rules",),
     ("docaudit.audit", "docaudit.result", "docaudit.suppress", "docaudit.locate"),
     ("docaudit.reports", "docaudit.digests"),
-    ("docaudit.cli", "docaudit.cli_options", "docaudit.clidoc", "docaudit.__main__"),
+    ("docaudit.cli", "docaudit.cli_options", "docaudit.cli_plan", "docaudit.clidoc", "docaudit.__main__"),
 )  # fmt: skip
 
 

@@ -252,6 +252,36 @@ def test_ack_writes_the_file_and_the_report_shows_it_acknowledged(sample_index, 
     assert Path("docaudit-report.md").read_text().startswith("## docaudit\n")
 
 
+def test_report_and_digest_from_a_json_report_are_the_audit_they_reuse(sample_index, tmp_path, monkeypatch):
+    """`--from r.json` gives the bytes a fresh audit gives (report) and the same digests, without an
+    index; a file that is not a report is one line."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    config = ["--config", str(ROOT / "fixtures" / "docaudit.toml")]
+    index = [*config, "--index", sample_index.config.index, "--probes", str(PROBES), "--now", "2026-11-20"]
+    assert runner.invoke(cli, ["audit", *index, "--report", "r.json", "--fail-on", "never"]).exit_code == 0
+    for fmt, name in (("html", "fresh.html"), ("markdown", "fresh.md")):
+        assert runner.invoke(cli, ["report", *index, "--format", fmt, "-o", name]).exit_code == 0
+    assert runner.invoke(cli, ["digest", *index, "--out", "fresh"]).exit_code == 0
+
+    elsewhere = ["--index", str(tmp_path / "no-index"), *config]
+    for fmt, name in (("html", "reused.html"), ("markdown", "reused.md")):
+        done = runner.invoke(cli, ["report", *elsewhere, "--from", "r.json", "--format", fmt, "-o", name])
+        assert (done.exit_code, done.stdout) == (0, f"Wrote {name}: 8 findings, 0 acknowledged, 16 docs\n")
+    assert Path("reused.html").read_text() == Path("fresh.html").read_text()
+    assert Path("reused.md").read_text() == Path("fresh.md").read_text()
+    assert runner.invoke(cli, ["digest", *elsewhere, "--from", "r.json", "--out", "reused"]).exit_code == 0
+    fresh = {p.name: p.read_text() for p in Path("fresh").glob("*.md")}
+    assert fresh and {p.name: p.read_text() for p in Path("reused").glob("*.md")} == fresh
+    assert not (tmp_path / "no-index").exists()
+
+    Path("not-a-report.json").write_text('{"findings": []}')
+    for bad, says in (("missing.json", "cannot read"), ("not-a-report.json", "not a docaudit JSON report")):
+        done = runner.invoke(cli, ["report", *elsewhere, "--from", bad])
+        assert done.exit_code == 2 and done.stderr.startswith(f"docaudit: error: --from {bad}: {says}")
+        assert done.stderr.count("\n") == 1
+
+
 def test_markdown_never_links_a_javascript_url(result):
     from docaudit.reports import markdown
 

@@ -43,7 +43,7 @@ class DigestRun:
             if d.items and not d.problem:
                 new = sum(1 for i in d.items if i.status == "new")
                 out.append(
-                    f"{d.person.label()}: {len(d.items)} docs ({new} new, {len(d.items) - new} changed), "
+                    f"{d.person.label()}: {len(d.items)} doc{'s' if len(d.items) != 1 else ''} ({new} new, {len(d.items) - new} changed), "
                     f"{d.unchanged} unchanged left out -> {self.folder / d.file_stem}.md"
                 )
         quiet_owners = sum(1 for d in self.digests if not d.items)

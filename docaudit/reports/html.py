@@ -50,7 +50,7 @@ def render(result: AuditResult, now: datetime) -> str:
         "<title>docaudit report</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>docaudit report</h1>",
-        f'<p class="muted">Generated {escape(now.date().isoformat())}: {len(result.docs)} docs, {len(result.probes)} probes.</p>',
+        f'<p class="muted">Generated {escape(now.date().isoformat())}: {len(result.docs)} docs, {result.probe_total} probes.</p>',
         *(f'<p class="versions">Versions read: {escape(line)}</p>' for line in result.versions),
         '<section id="summary" class="cards">',
         *(

@@ -24,7 +24,7 @@ def build(result: AuditResult, now: datetime) -> dict:
         "generated_at": iso(now),
         "summary": {
             "docs": len(result.docs),
-            "probes": len(result.probes),
+            "probes": result.probe_total,
             "findings": len(result.findings),
             "by_severity": dict(sorted(severities.items())),
             "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
@@ -43,6 +43,7 @@ def build(result: AuditResult, now: datetime) -> dict:
                 "currency": result.currency[key].to_dict(),
                 "exposure": exposure.get(key, 0),
                 "notes": doc.notes,
+                "record": {k: v for k, v in doc.to_record().items() if k not in ("minhash", "hash")},
             }
             for key, doc in sorted(result.docs.items(), key=lambda kv: kv[1].path or kv[1].id)
         ],

@@ -22,7 +22,7 @@ def _code(text: str) -> str:
 def render(result: AuditResult, now: datetime) -> str:
     lines = ["## docaudit", ""]
     tally = result.tally()
-    lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {len(result.probes)} probes.")
+    lines.append(f"**{tally or 'No findings'}** across {len(result.docs)} docs and {result.probe_total} probes.")
     lines += [f"Versions read: {_cell(line)}" for line in result.versions]
     for why, count in result.hidden.items():
         if count:

@@ -57,7 +57,7 @@ def _render(result: AuditResult, color: bool) -> str:
             )
         parts.append(table)
     summary = result.tally() or "no findings"
-    parts.append(f"{summary} ({len(result.docs)} docs, {len(result.probes)} probes)")
+    parts.append(f"{summary} ({len(result.docs)} docs, {result.probe_total} probes)")
     parts += [f"{count} more not shown: {why}" for why, count in result.hidden.items() if count]
     for name, outside in result.outside.items():
         if outside.count:
