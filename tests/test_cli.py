@@ -59,6 +59,7 @@ def test_crawl_reports_counts_and_skipped_files(crawled, sample_repo):
     assert result.stderr == (
         "warning: skipped notes/exported-notes.md: not valid UTF-8 (byte 12)\n"
         "warning: skipped notes/scan.txt: binary file\n"
+        f"config: {CONFIG}; index: {crawled[0]}\n"
     )
 
 
@@ -313,9 +314,16 @@ def test_the_cli_reference_page_is_what_the_commands_print():
     assert page[start:end] == clidoc.reference(), "run `python -m docaudit.clidoc` and commit docs/cli.md"
 
 
+def config_alone() -> str:
+    """The sample's config copied here, without the fixtures' probes.yaml beside it: probes are generated."""
+    copy = Path("sample-config.toml")
+    copy.write_text(Path(CONFIG).read_text())
+    return str(copy)
+
+
 def _audit_json(runner, index: str, *args: str) -> dict:
     result = runner.invoke(
-        cli, ["audit", "--config", CONFIG, "--index", index, "--now", "2026-11-20", "--format", "json", *args]
+        cli, ["audit", "--config", config_alone(), "--index", index, "--now", "2026-11-20", "--format", "json", *args]
     )
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout) if result.stdout else {}
@@ -403,7 +411,7 @@ def test_config_keys_for_probes_and_duplicates_change_the_audit(runner, crawled,
         )
         return json.loads(result.stdout)
 
-    default, changed = audit(CONFIG), audit(str(strict))
+    default, changed = audit(config_alone()), audit(str(strict))
     assert changed["summary"]["probes"] < default["summary"]["probes"]  # titles only
     assert default["summary"]["by_rule"].get("duplicate") == 1
     assert "duplicate" not in changed["summary"]["by_rule"]  # a 0.85 copy is below 0.99
@@ -472,3 +480,14 @@ def test_auto_color_follows_the_terminal_no_color_and_term():
         True,
         False,
     )
+
+
+def test_a_probes_file_beside_the_config_is_the_default(runner, crawled):
+    """Run from anywhere with the project's config, the project's probes.yaml is asked (else generated)."""
+    import yaml
+
+    index, _ = crawled
+    args = ["audit", "--index", index, "--now", "2026-11-20", "--format", "json"]
+    beside = json.loads(runner.invoke(cli, [*args, "--config", CONFIG]).stdout)["summary"]["probes"]
+    assert beside == len(yaml.safe_load(Path(PROBES).read_text())["probes"])
+    assert _audit_json(runner, index)["summary"]["probes"] != beside  # a config alone: generated

@@ -202,7 +202,7 @@ def test_digest_command_writes_sends_and_keeps_what_failed(workdir):
     assert result.stderr.startswith(f"docaudit: error: sending failed: 127.0.0.1:{port}: ConnectionRefusedError")
     assert "the digests stay in digests/outbox and go out on the next --send" in result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Dana Whitfield <dana@example.com>: 1 docs (1 new, 0 changed), 0 unchanged left out")
+    assert lines[0].startswith("Dana Whitfield <dana@example.com>: 1 doc (1 new, 0 changed), 0 unchanged left out")
     assert "Wrote 4 digests to digests\n" in result.stdout  # Platform Team's includes legacy/, its fallback
     assert len(list((folder / "digests" / "outbox").iterdir())) == 4
 

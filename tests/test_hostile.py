@@ -20,7 +20,7 @@ from docaudit.config import load_config
 from docaudit.errors import InputError
 from docaudit.probing.probes import load_probes_yaml, load_query_log
 from docaudit.records import Doc, Finding, Owner, Severity
-from docaudit.reports import concise, github, junit, markdown, sarif, table
+from docaudit.reports import concise, github, junit, markdown, safe, sarif, table
 from docaudit.suppress import load_acks, load_baseline
 
 HOSTILE_TITLE = (
@@ -40,8 +40,12 @@ def hostile_result() -> AuditResult:
 
 def test_every_output_format_stays_well_formed_and_inert():
     result = hostile_result()
-    ET.fromstring(junit.render(result, NOW).split("\n", 1)[1])  # well-formed XML despite control characters
-    json.loads(sarif.render(result, NOW))
+    suite = ET.fromstring(junit.render(result, NOW).split("\n", 1)[1])  # well-formed despite control characters
+    failure = suite.find("./testsuite/testcase/failure")
+    assert failure is not None and failure.get("message") == f"'{safe.xml_text(HOSTILE_TITLE)}' is old"
+    (sarif_result,) = json.loads(sarif.render(result, NOW))["runs"][0]["results"]
+    assert sarif_result["message"]["text"] == f"'{safe.terminal(HOSTILE_TITLE)}' is old"  # what a viewer shows
+    assert not any(c in sarif_result["message"]["text"] for c in "\x1b\x07\x00")
     text = table.render(result, NOW)
     assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
     md = markdown.render(result, NOW)

@@ -10,6 +10,8 @@ from docaudit import rules
 from docaudit.records import Finding
 from docaudit.result import AuditResult
 
+from .safe import terminal
+
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
@@ -33,7 +35,7 @@ def build(result: AuditResult, now: datetime) -> dict:
             "ruleId": finding.rule,
             "ruleIndex": rule_ids.index(finding.rule),
             "level": LEVEL[finding.severity.name],
-            "message": {"text": finding.message},
+            "message": {"text": terminal(finding.message)},
             "locations": [_location(finding)],
             "partialFingerprints": {"docauditFingerprint/v1": finding.fingerprint},
             "properties": {"evidence": finding.evidence},
@@ -43,7 +45,7 @@ def build(result: AuditResult, now: datetime) -> dict:
                 {
                     "id": i,
                     "physicalLocation": {"artifactLocation": {"uri": d.path or d.url or d.key}},
-                    "message": {"text": d.title},
+                    "message": {"text": terminal(d.title)},
                 }
                 for i, d in enumerate(finding.related)
             ]
