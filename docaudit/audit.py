@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import connectors
-from connectors import gitrepo
+from connectors import git_history, gitrepo
 from docaudit.currency.assess import assess
 from docaudit.currency.verdict import Currency
 from docaudit.index.duplicates import find_duplicates
@@ -268,6 +268,10 @@ def _repo_prefix(root: Path) -> str:
 
 def _changed_files(root: Path, ref: str) -> set[str]:
     """Files changed since REF (committed or not), relative to root; untracked files count as changed."""
+    if git_history.git_toplevel(root) is None:
+        raise DocauditError(
+            f"--changed-since {ref}: {root} is not in a git repository, so nothing can be changed since {ref}"
+        )
     diff = gitrepo.run_git(root, "diff", "--name-only", "--relative", ref, "--", ".")
     if diff.returncode != 0:
         problem = diff.stderr.strip().splitlines()[0] if diff.stderr.strip() else "git diff failed"

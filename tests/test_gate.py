@@ -169,6 +169,16 @@ def test_broken_config_bad_baseline_and_bad_ref_exit_2_with_one_line(repo, tmp_p
     result = gate(tmp_path, "--changed-since", "no-such-ref")
     assert result.exit_code == 2 and result.stderr.startswith("docaudit: error: --changed-since no-such-ref: ")
     assert result.stderr.count("\n") == 1
+    plain = tmp_path / "plain"  # not a repository: said in our words, not git's usage text
+    plain.mkdir()
+    result = CliRunner().invoke(
+        cli, ["gate", str(plain), "--index", str(tmp_path / "i2"), "--changed-since", "origin/main"]
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"docaudit: error: --changed-since origin/main: {plain} is not in a git repository, "
+        "so nothing can be changed since origin/main\n",
+    )
     (repo / ".docaudit-acks.yaml").write_text(
         "acks:\n  - doc: a.md\n    rule: rank-inversions\n    until: 2027-01-01\n"
     )

@@ -110,6 +110,21 @@ def test_filters_hide_the_other_rules_in_the_browser(result, tmp_path):
     assert all("|rank-inversion|" in r.get("data-rule") for r in shown)
     assert len(shown) == len(inverted) == int(dom.xpath('//*[@id="shown"]')[0].text) > 0
     assert dom.xpath('//table[@id="findings"]/tbody/tr[@hidden]')  # the rest is hidden, not removed
+    errors = browse(page, tmp_path, fragment="#severity=error")
+    shown = [r for r in errors.xpath('//table[@id="findings"]/tbody/tr') if r.get("hidden") is None]
+    worst = {fix.doc.key for fix, _ in result.fixes() if fix.severity == "error"}
+    assert len(shown) == len(worst) > 0 and all(r.get("data-severity") == "|error|" for r in shown)
+
+
+def test_links_name_the_line_and_charts_name_people_by_name():
+    from docaudit.reports.html import _short
+    from docaudit.reports.html_docs import doc_link
+
+    doc = Doc("git", "s", "a.md", "A <b>", "", path="a.md", url="https://github.com/acme/docs/blob/main/a.md")
+    assert doc_link(doc, 12) == '<a href="https://github.com/acme/docs/blob/main/a.md#L12">A &lt;b&gt;</a>'
+    assert doc_link(Doc("notion", "s", "x", "X", "", url="javascript:alert(1)"), 3) == "X"
+    assert _short("Priya Raman <priya@example.com>") == "Priya Raman"
+    assert _short("wiki-admins@example.com") == "wiki-admins@example.com"
 
 
 def test_the_report_opens_with_the_docs_to_fix_first_each_with_one_action(result, tmp_path):
