@@ -129,6 +129,23 @@ class _Bars:
         if description and description != self.said[-1]:
             self.said.append(description)
 
+    def advance(self, task: int, advance: int = 1) -> None:
+        pass
+
+
+@pytest.mark.slow  # loads the model
+def test_a_crawl_says_the_model_is_loading_before_the_first_batch(tmp_path):
+    from docaudit.audit import crawl
+    from docaudit.index.embedder import Embedder
+    from docaudit.index.store import Index
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Refunds\n\nAnnual plans are refunded within 14 days.\n")
+    config = Config(index=str(tmp_path / "index"))
+    bars = _Bars()
+    crawl(Index(config, Embedder()), "git", str(tmp_path / "docs"), config, bars)  # a model not yet in memory
+    assert bars.said == ["Reading", "Loading the embedding model", "Embedding"]
+
 
 def test_progress_says_the_model_is_loading_before_the_first_probe(sample_index):
     from docaudit.index.embedder import Embedder

@@ -94,7 +94,9 @@ class Sync:
         changed: list[Doc] = []
         gone: list[str] = []
         reading = progress.add_task("Reading", total=None) if progress else None
-        embedding = progress.add_task("Embedding", total=None) if progress else None
+        # The model loads at the first batch: say so, or the bar sits at 0 for seconds with no word why.
+        first = "Embedding" if getattr(self.embedder, "loaded", True) else "Loading the embedding model"
+        embedding = progress.add_task(first, total=None) if progress else None
         failures: list[Exception] = []
         for record in _until_failure(records, failures):
             if reading is not None:
@@ -185,7 +187,7 @@ class Sync:
             else:
                 stats.added += 1
         if task is not None:
-            progress.advance(task, len(batch))
+            progress.update(task, advance=len(batch), description="Embedding")
 
     @property
     def embedding_signature(self) -> str:
