@@ -395,3 +395,21 @@ def test_a_digest_that_cannot_be_written_is_a_warning_and_comes_again(tmp_path):
     (tmp_path / f"{stem}.md").rmdir()
     again = delivery.prepare_digests(findings, Config(), tmp_path, NOW)
     assert (again.warnings(), [p.name for p in again.written]) == ([], [f"{stem}.md"])
+
+
+def test_an_old_version_page_is_kept_out_of_the_index_not_given_a_link():
+    """On a versioned site the old page is right to exist: the action is about the RAG index."""
+    from docaudit.records import Release
+
+    people = identities()
+    priya = Owner("Priya Raman", "priya@example.com")
+    old = replace(doc("git", "Local Install", priya), id="20.0/install.md", path="content/20.0/install.md")
+    old.release = Release("20.0", "older", "hugo.toml latest", inner="install.md")
+    new = replace(doc("git", "Local Install", priya), id="21.0/install.md", path="content/21.0/install.md")
+    (item,) = digest.build(
+        [Finding("rank-inversion", Severity.error, old, "outranks", related=[new])], people, {}, NOW
+    )[0][0].items
+    assert item.action == (
+        "Keep version 20.0 out of the RAG index (or mark its pages as an old version): retrieval prefers this "
+        "page to its twin in the current version, 'Local Install (git: content/21.0/install.md)'."
+    )

@@ -62,7 +62,14 @@ def action(doc: Doc, findings: list[Finding], name: Callable[[Doc], str] = doc_n
     first = _primary(findings)
     other = _other_name(doc, first.related[0], name) if first.related else ""
     marked = any(m.kind == "superseded_by" for m in doc.markers)
-    if first.rule == "rank-inversion" and other and marked:
+    release = doc.release if doc.release and doc.release.status in ("older", "archived") else None
+    if first.rule == "rank-inversion" and other and release:
+        # A page of an old version of a docs site: the site is right to keep it; the index is not.
+        text = (
+            f"Keep version {release.label} out of the RAG index (or mark its pages as an old version): "
+            f"retrieval prefers this page to its twin in the current version, '{other}'."
+        )
+    elif first.rule == "rank-inversion" and other and marked:
         text = f"Archive it: it already names its successor, yet retrieval prefers it to '{other}'."
     elif first.rule == "rank-inversion" and other:
         text = f"Add a superseded-by link to '{other}', or archive it: retrieval prefers it to the current doc."
