@@ -39,6 +39,18 @@ def finding(rule: str, severity: Severity = Severity.warning, doc: Doc = OLD, **
         ),
         ([finding("missing-owner")], "Assign an owner, or archive it: nobody is responsible for it."),
         (
+            [finding("rank-inversion", Severity.error)],  # no successor named: no empty quotes either
+            "Mark it superseded by the other doc (or archive it): retrieval prefers it to the current doc.",
+        ),
+        (
+            [finding("deprecated-surfaces", evidence={"probes": [{"query": "How do refunds work?"}]})],
+            "Archive it or remove it from the index: it is marked deprecated but still answers questions.",
+        ),
+        (
+            [finding("plugin-rule", Severity.note), finding("plugin-other", Severity.error)],
+            "Update it, archive it, or acknowledge the finding.",
+        ),
+        (
             [finding("review-expired"), finding("stale-surfaces")],
             "Update it, or archive it if nobody needs it: it is past its age policy and still retrieved.",
         ),
@@ -70,3 +82,17 @@ def test_findings_fold_per_doc_most_severe_first_in_the_order_docs_appear():
         (OLD.key, ["rank-inversion", "missing-owner"], "error"),
         (NEW.key, ["stale-surfaces"], "warning"),
     ]
+
+
+def test_an_archived_version_page_and_the_most_severe_of_unknown_rules():
+    from docaudit.records import Release
+
+    archived = replace(OLD, release=Release("1.76", "archived", "1.76/_index.md: (archive)"))
+    text = action(archived, [finding("rank-inversion", Severity.error, archived, related=[NEW])])
+    assert text.startswith("Keep version 1.76 out of the RAG index")
+    current = replace(OLD, release=Release("2.20", "current", "hugo.yaml latest"))
+    assert action(current, [finding("rank-inversion", Severity.error, current, related=[NEW])]).startswith(
+        "Add a superseded-by link to 'Billing Migration Q3'"
+    )
+    (fix,) = by_doc([finding("plugin-rule", Severity.note), finding("plugin-other", Severity.error)])
+    assert fix.rules == ["plugin-other", "plugin-rule"] and fix.severity == "error"

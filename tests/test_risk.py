@@ -43,3 +43,28 @@ def test_findings_exposure_and_age_order_what_to_fix_first():
     assert risks[inverted.key].score == 11
     assert risks[healthy.key].reasons == ["retrieved for 6 probe(s) (+3)"]
     assert risks[stale_unseen.key].score == 1 + 3  # missing owner, and capped at 3x its age policy
+
+
+def test_each_finding_counts_the_heaviest_first_and_age_counts_as_multiples_of_the_policy():
+    """Exact points: two conflicts count twice, reasons read heaviest first, 1.5 years against a
+    one-year policy is 1.5 points (not the cap), a rule nobody registered weighs 1, and a doc the
+    audit did not assess still gets the points of its findings."""
+    aging = doc("guide.md", "2025-05-24")  # 545 days before NOW
+    docs = {aging.key: aging}
+    currency = assess(docs, None, Config(max_age_days=365), NOW)
+    findings = [
+        Finding("missing-owner", Severity.warning, aging, "m"),
+        Finding("conflict", Severity.warning, aging, "m"),
+        Finding("conflict", Severity.warning, aging, "m"),
+        Finding("plugin-rule", Severity.note, aging, "m"),
+    ]
+    risk = rank(docs, currency, findings, {})[aging.key]
+    assert risk.reasons == [
+        "conflict x2 (+8)",
+        "missing-owner (+1)",
+        "plugin-rule (+1)",
+        "545 days old, policy 365 (+1.5)",
+    ]
+    assert risk.score == 11.5
+    unassessed = rank(docs, {}, findings[:1], {aging.key: 2})[aging.key]
+    assert (unassessed.score, unassessed.reasons) == (2, ["missing-owner (+1)", "retrieved for 2 probe(s) (+1)"])

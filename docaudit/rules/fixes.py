@@ -79,7 +79,10 @@ def action(doc: Doc, findings: list[Finding], name: Callable[[Doc], str] = doc_n
         text = f'Update it so it answers "{first.evidence["probes"][0].get("query", "")}".'
     else:
         rule = registry.BY_ID.get(first.rule)
-        text = rule.action.format(other=other) if rule else "Update it, archive it, or acknowledge the finding."
+        if rule is None:  # a plugin's rule nobody registered here
+            text = "Update it, archive it, or acknowledge the finding."
+        else:  # a finding that names no other doc must not read "superseded by ''"
+            text = rule.action.format(other=other) if other else rule.action.replace("'{other}'", "the other doc")
     rules = {f.rule for f in findings}
     if "missing-owner" in rules and first.rule != "missing-owner" and first.rule not in ARCHIVE_ENDS:
         text += " Then set an owner."
