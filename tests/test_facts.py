@@ -13,7 +13,7 @@ from docaudit.currency.assess import assess
 from docaudit.probing.ranking import Ranking
 from docaudit.records import Doc, Hit, Probe
 from docaudit.rules.conflicts import conflicts as conflict_rule
-from docaudit.rules.facts import FactBook, conflicts, extract
+from docaudit.rules.facts import FactBook, conflicts, contradicts, extract
 
 QUALITY = Path(__file__).resolve().parent.parent / "fixtures" / "quality"
 
@@ -195,3 +195,15 @@ def test_an_audits_fact_book_gives_extracts_facts_and_parses_each_passage_once(t
     for a in texts:
         for b in texts:
             assert conflicts(a, b, book) == conflicts(a, b)
+
+
+def test_values_are_normalised_and_names_are_the_capitalised_words_after_the_first():
+    """1,000 is 1000 (no conflict), 2.5 stays 2.5; a sentence's names are the capitalised words after its
+    first, lower-cased, acronyms left out: what tells "the Pro plan" from "the Team plan"."""
+    (comma,) = extract("The API allows 1,000 requests per minute.")
+    (plain,) = extract("The API allows 1000 requests per minute.")
+    (more,) = extract("The API allows 1,500 requests per minute.")
+    assert (comma.value, plain.value, more.value) == ("1000", "1000", "1500")
+    assert not contradicts(comma, plain) and contradicts(comma, more)
+    assert extract("The upload limit is 2.5 GB per file.")[0].value == "2.5"
+    assert extract("Use Acme Billing with the API for 30 days.")[0].names == frozenset({"acme", "billing"})
