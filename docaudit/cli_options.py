@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -19,9 +19,6 @@ from .errors import DocauditError
 from .records import to_utc
 from .reports import FAIL_ON, FORMATS
 from .suppress import ACKS_FILE
-
-if TYPE_CHECKING:
-    pass
 
 FILE = click.Path(dir_okay=False)
 REPORT_EXTENSIONS = {"html": "html", "markdown": "md", "json": "json"}
@@ -284,15 +281,8 @@ def probe_options(func: Callable) -> Callable:
 
         from .suppress import load_acks
 
-        if (
-            not probes_paths
-            and not Path(DEFAULT_PROBES).is_file()
-            and Path(project_file(DEFAULT_PROBES, config)).is_file()
-        ):
-            probes_paths = (project_file(DEFAULT_PROBES, config),)
-        plan = Plan(
-            config, load_probes(probes_paths, log_path), top_k, load_acks(acks_file(acks_path, config)), now(now_text)
-        )
+        probes = load_probes(probes_paths, log_path, defaults=(DEFAULT_PROBES, project_file(DEFAULT_PROBES, config)))
+        plan = Plan(config, probes, top_k, load_acks(acks_file(acks_path, config)), now(now_text))
         return func(*args, plan=plan, **kwargs)
 
     return wrapper

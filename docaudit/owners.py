@@ -52,22 +52,25 @@ class Identities:
         """The doc's owner as one person, else the fallback for its source or folder, else nobody."""
         if doc.owner is not None and self._known(doc.owner):
             return self.person(doc.owner)
-        prefix = self.fallback_for(doc)
-        if not prefix:
+        fallback = self._fallback(doc)
+        if fallback is None:
             return None
-        who = dict(self._fallbacks)[prefix]
+        prefix, who = fallback
         return self.person(Owner(email=who, via=f"fallback_owners {prefix}") if "@" in who else Owner(name=who))
 
     def fallback_for(self, doc: Doc) -> str:
         """The `fallback_owners` key that sends this doc to someone because nobody owns it; "" when it has
         an owner, or no fallback applies."""
-        if self._known(doc.owner):
-            return ""
-        for prefix, _ in self._fallbacks:
+        fallback = None if self._known(doc.owner) else self._fallback(doc)
+        return fallback[0] if fallback else ""
+
+    def _fallback(self, doc: Doc) -> tuple[str, str] | None:
+        """(key, who) of the longest `fallback_owners` key that covers the doc's source and path."""
+        for prefix, who in self._fallbacks:
             source, _, path = prefix.partition(":")
             if doc.source == source and (doc.path or doc.id).startswith(path):
-                return prefix
-        return ""
+                return prefix, who
+        return None
 
 
 def owners_for(findings: Iterable[Finding], config: Config) -> dict[str, str]:

@@ -56,6 +56,5 @@ class AuditResult:
 
     def exposure(self) -> dict[str, int]:
         """Doc key -> how many probes put it in the top-k (0 for every other doc)."""
-        if self.exposed is not None:
-            return {**dict.fromkeys(self.docs, 0), **self.exposed}
-        return {**dict.fromkeys(self.docs, 0), **exposure(self.rankings)}
+        counts = self.exposed if self.exposed is not None else exposure(self.rankings)
+        return {**dict.fromkeys(self.docs, 0), **counts}

@@ -199,11 +199,13 @@ def resolve_expectations(probes: list[Probe], docs: dict[str, Doc]) -> dict[str,
 DEFAULT_PROBES = "probes.yaml"
 
 
-def load_probes(paths: Sequence[str], log_path: str | None = None) -> list[Probe] | None:
-    """The probes of these files (default: ./probes.yaml when it exists) and of a query log; None when
-    there are none, so the audit generates them from the docs."""
-    if not paths and Path(DEFAULT_PROBES).is_file():
-        paths = (DEFAULT_PROBES,)
+def load_probes(
+    paths: Sequence[str], log_path: str | None = None, defaults: Sequence[str] = (DEFAULT_PROBES,)
+) -> list[Probe] | None:
+    """The probes of these files (none given: the first of `defaults` that exists) and of a query log;
+    None when there are none, so the audit generates them from the docs."""
+    if not paths:
+        paths = next(((path,) for path in defaults if Path(path).is_file()), ())
     probes = [probe for path in paths for probe in load_probes_yaml(path)] if paths else None
     if log_path:
         probes = (probes or []) + load_query_log(log_path)
