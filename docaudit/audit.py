@@ -17,7 +17,7 @@ from docaudit.index.duplicates import find_duplicates
 from docaudit.index.store import CrawlStats, Index
 from docaudit.owners import owners_for
 from docaudit.probing.own import PROBE_BATCH, Variant, own_batches
-from docaudit.probing.probes import generate_probes, resolve_expectations
+from docaudit.probing.probes import asked_only, generate_probes, resolve_expectations
 from docaudit.probing.ranking import Ranking
 from docaudit.probing.retrievers import (
     BUILTIN,
@@ -99,7 +99,8 @@ def audit(
     acks: Sequence[Ack] = (),
     progress: Any = None,
 ) -> AuditResult:
-    """Probe the index and apply the rules. Generated probes stand in when none are given.
+    """Probe the index and apply the rules. Generated probes stand in when none are given, and run
+    beside real users' questions when only those are.
 
     Findings an in-document ignore or a live acknowledgement covers move to `suppressed`.
     """
@@ -108,12 +109,12 @@ def audit(
     if not docs:
         raise index.empty_error()
     currency = assess(docs, vectors, config, now)
-    if probes is None:
+    if probes is None or asked_only(probes):
         chosen = sorted(docs.values(), key=lambda d: d.key)
         if config.sample and len(chosen) > config.sample:  # spread evenly: every part of the workspace is seen
             step = len(chosen) / config.sample
             chosen = [chosen[int(i * step)] for i in range(config.sample)]
-        probes = generate_probes(chosen, config.probes_per_doc)
+        probes = generate_probes(chosen, config.probes_per_doc) + (probes or [])
     expectations = resolve_expectations(probes, docs)
     duplicates = find_duplicates({k: d.minhash for k, d in docs.items()}, config.duplicate_similarity)
     runs = retrieval_runs(index, config, docs, probes, top_k, progress)

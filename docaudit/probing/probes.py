@@ -63,6 +63,14 @@ def _string_list(value: object, name: str, line: int, key: str) -> list[str]:
     raise InputError(name, line, f"'{key}' must be a string or a list of strings")
 
 
+QUERY_LOG = "query-log"  # the tag of a real user's question
+
+
+def asked_only(probes: Sequence[Probe]) -> bool:
+    """Only real users' questions: the generated probes still run beside them (`--probes-from` adds)."""
+    return all(QUERY_LOG in probe.tags for probe in probes)
+
+
 def load_query_log(path: str | Path) -> list[Probe]:
     """Real user questions: CSV with a query/question column (else the first), or JSONL objects."""
     name = str(path)
@@ -80,7 +88,7 @@ def load_query_log(path: str | Path) -> list[Probe]:
         probe_id = _auto_id(query)
         if probe_id not in seen:  # query logs repeat popular questions
             seen.add(probe_id)
-            probes.append(Probe(probe_id, query, (), ("query-log",), f"{name}:{number}"))
+            probes.append(Probe(probe_id, query, (), (QUERY_LOG,), f"{name}:{number}"))
     if not probes:
         raise InputError(name, None, "query log has no queries")
     return probes
@@ -203,7 +211,7 @@ def load_probes(
     paths: Sequence[str], log_path: str | None = None, defaults: Sequence[str] = (DEFAULT_PROBES,)
 ) -> list[Probe] | None:
     """The probes of these files (none given: the first of `defaults` that exists) and of a query log;
-    None when there are none, so the audit generates them from the docs."""
+    None when there are none, so the audit generates them from the docs (and adds a query log's to them)."""
     if not paths:
         paths = next(((path,) for path in defaults if Path(path).is_file()), ())
     probes = [probe for path in paths for probe in load_probes_yaml(path)] if paths else None
