@@ -4,7 +4,6 @@ import json
 import re
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -415,20 +414,6 @@ def test_config_keys_for_probes_and_duplicates_change_the_audit(runner, crawled,
     assert changed["summary"]["probes"] < default["summary"]["probes"]  # titles only
     assert default["summary"]["by_rule"].get("duplicate") == 1
     assert "duplicate" not in changed["summary"]["by_rule"]  # a 0.85 copy is below 0.99
-
-
-def test_every_option_of_every_command_is_run_by_some_test():
-    """A proxy for "each option has a test of its effect": one of its spellings is passed by some test."""
-    tests = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
-    unrun = [
-        f"{name} {param.opts[0]}"
-        for name, command in cli.commands.items()
-        for param in command.params
-        if isinstance(param, click.Option)
-        and param.opts[0] != "--help"
-        and not any(f'"{opt}"' in tests or f"'{opt}'" in tests for opt in param.opts)
-    ]
-    assert unrun == []
 
 
 def test_an_output_in_a_missing_folder_fails_before_the_audit(runner, crawled, tmp_path, monkeypatch):
