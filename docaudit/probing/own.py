@@ -87,9 +87,14 @@ class Lexical:
 
 
 def fuse(rankings: list[tuple[float, list[str]]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Weighted reciprocal rank fusion: each (weight, ids best first) adds weight / (k + rank)."""
+    """Weighted reciprocal rank fusion: each (weight, ids best first) adds weight / (k + rank).
+
+    A ranking weighted 0 is left out, so its ids do not trail in with a score of 0: hybrid with
+    `bm25_weight = 0` is the dense ranking."""
     scores: dict[str, float] = {}
     for weight, ids in rankings:
+        if weight <= 0:
+            continue
         for rank, chunk_id in enumerate(ids, 1):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
