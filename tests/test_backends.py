@@ -146,10 +146,8 @@ def test_without_the_onnx_package_the_export_is_one_clear_line(tmp_path, monkeyp
 
 @pytest.mark.slow
 def test_encoding_in_worker_processes_gives_the_same_vectors(embedder):
-    from docaudit.index.embedder import Embedder
-
     texts = [f"Page {i}: the deploy window is {i} minutes and the rollback takes {i % 7} steps." for i in range(140)]
-    workers = Embedder(processes=2, device="cpu")
+    workers = embedder_for(Config(embed_processes=2, device="cpu"))
     vectors = workers.encode(texts)
     assert workers._pool is not None  # 140 texts: more than two batches, so the workers did it
     assert np.allclose(vectors, embedder.encode(texts), atol=1e-5)

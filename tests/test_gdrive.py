@@ -362,3 +362,15 @@ def test_csv_uploads_follow_export_sheets_and_reader_warnings_become_a_note(serv
         "3 reader warning(s): incorrect startxref pointer(1); invalid pdf header: b'SCANN'; parsing for Object Streams"
     ]
     assert "invalid pdf header" not in capfd.readouterr().err
+
+
+def test_archive_folders_and_max_export_bytes_are_the_workspace_s_own(server):
+    """Which folder names mean "archived", and how large an upload may be before it is skipped."""
+    plain, skipped, _ = run(settings_for(server))
+    assert [m.kind for m in plain["Postgres 13 upgrade plan 2023"].markers] == ["archived"]  # under Engineering/Archive
+    renamed, _, _ = run(settings_for(server, archive_folders=["old"]))
+    assert renamed["Postgres 13 upgrade plan 2023"].markers == []
+    small, small_skips, _ = run(settings_for(server, max_export_bytes=200))
+    gone = sorted(r.reason for r in small_skips if r.reason.startswith("too large ("))
+    assert (len(plain) - len(small), gone) == (2, ["too large (36672 bytes)", "too large (793 bytes)"])
+    assert not any(r.reason.startswith("too large (") for r in skipped)

@@ -10,6 +10,8 @@ from docaudit.audit import audit, crawl
 from docaudit.config import Config
 from docaudit.errors import DocauditError
 from docaudit.index.store import Embedder, Index
+from docaudit.index.sync import CrawlStats
+from docaudit.records import Skipped
 
 PAGES = {
     "refunds.md": "# Refunds\nAnnual plan refunds are available for 14 days after renewal in the customer portal.\n",
@@ -384,3 +386,28 @@ def test_reading_every_row_goes_a_page_at_a_time(index, monkeypatch):
     monkeypatch.setattr(type(collection), "get", counting_get)
     assert len(index.records()) == 7
     assert calls == [3, 3, 3]
+
+
+def test_what_a_crawl_says_of_itself():
+    """The crawl's own lines, exact: counts, skips by kind (a doc with no text is not a skip to report),
+    the index's total only when known, and the versions line only when a site was read."""
+    skipped = [
+        Skipped("git", "s", "a.png", "binary file"),
+        Skipped("git", "s", "b.md", "not valid UTF-8 (byte 12)"),
+        Skipped("git", "s", "c.png", "binary file"),
+        Skipped("git", "s", "empty.md", "no text"),
+    ]
+    stats = CrawlStats(seen=5, added=2, updated=1, unchanged=2, removed=1, chunks_embedded=7, skipped=skipped)
+    counts = "5 checked (2 added, 1 updated, 2 unchanged), 1 removed, 7 chunks embedded"
+    skips = "; skipped 3 (2 binary file, 1 not valid UTF-8)"
+    assert stats.lines("docs") == [f"Crawled docs: {counts}{skips}"]  # an index total nobody counted is not said
+    assert stats.warnings() == [
+        "skipped a.png: binary file",
+        "skipped b.md: not valid UTF-8 (byte 12)",
+        "skipped c.png: binary file",
+    ]
+    stats.in_index, stats.versions, stats.skipped = 40, "current 2.1 (the site config)", []
+    assert stats.lines("docs") == [
+        f"Crawled docs: 40 docs in the index; {counts}",
+        "Versions read: current 2.1 (the site config) (`docaudit versions docs` shows why)",
+    ]

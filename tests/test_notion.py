@@ -15,6 +15,7 @@ from docaudit.audit import crawl as index_crawl
 from docaudit.cli import cli
 from docaudit.config import Config, load_config
 from docaudit.errors import DocauditError, InputError
+from docaudit.index.store import Index
 from docaudit.records import Doc, Gone, Skipped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,23 +195,41 @@ def test_incremental_crawl_fetches_only_what_changed_and_full_drops_what_is_gone
     assert full.chunks_embedded == 0  # a full crawl re-reads, but embeds nothing that did not change
 
 
-def test_a_page_edited_within_the_last_minutes_is_read_again_next_time(server, tmp_index):
-    """Notion rounds edit times to the minute: a second edit in the same minute keeps the stamp."""
-    config = settings_for(server)
-    idx = tmp_index(config)
-    index_crawl(idx, "notion", "acme", config)
-    just_now = datetime.now(timezone.utc).isoformat()
-    server.edit("vpn-setup", just_now, blocks=[{"paragraph": "First edit."}])
-    index_crawl(idx, "notion", "acme", config)
-    server.edit("vpn-setup", just_now, blocks=[{"paragraph": "Second edit, same minute."}])
-    index_crawl(idx, "notion", "acme", config)
-    vpn = next(d for k, d in idx.docs()[0].items() if d.title == "VPN setup guide")
-    assert (
-        vpn.hash
-        == Doc(
-            "notion", "acme", "x", "t", "# VPN setup guide\n\nOwner: Lena Fischer\n\nSecond edit, same minute.\n"
-        ).hash
-    )
+def test_a_page_edited_within_the_last_minutes_is_read_again_next_time(server, tmp_path, embedder):
+    """Notion rounds edit times to the minute: a second edit in the same minute keeps the stamp.
+    edit_overlap_minutes is that margin; an hour here, so a slow machine cannot outrun it."""
+
+    def after_two_edits_in_one_minute(overlap: int) -> str:
+        config = settings_for(server, edit_overlap_minutes=overlap)
+        config.index = str(tmp_path / f"index-{overlap}")  # each margin its own index and cursor
+        idx = Index(config, embedder)
+        server.edit("vpn-setup", "2026-01-01T00:00:00Z", blocks=[{"paragraph": "Before."}])
+        index_crawl(idx, "notion", "acme", config)
+        just_now = datetime.now(timezone.utc).replace(second=0, microsecond=0).isoformat()
+        server.edit("vpn-setup", just_now, blocks=[{"paragraph": "First edit."}])
+        index_crawl(idx, "notion", "acme", config)
+        server.edit("vpn-setup", just_now, blocks=[{"paragraph": "Second edit, same minute."}])
+        index_crawl(idx, "notion", "acme", config)
+        return next(d for d in idx.docs()[0].values() if d.title == "VPN setup guide").hash
+
+    def text(paragraph: str) -> str:
+        return Doc("notion", "acme", "x", "t", f"# VPN setup guide\n\nOwner: Lena Fischer\n\n{paragraph}\n").hash
+
+    assert after_two_edits_in_one_minute(60) == text("Second edit, same minute.")
+    assert after_two_edits_in_one_minute(0) == text("First edit.")  # no margin: the second edit is missed
+
+
+def test_owner_property_names_the_people_property_that_owns_a_page(server):
+    """A workspace whose owners live in another people property: owner_property points there; a
+    page without it falls back to its creator."""
+    properties = {"Owner": ["marco"], "Maintainer": ["lena"], "Status": "Current", "Service": "search"}
+    server.edit("rb-search-restart", "2026-08-14T09:58:00Z", properties=properties)
+    plain, _, _ = run(settings_for(server))
+    maintained, _, _ = run(settings_for(server, owner_property="Maintainer"))
+    page = "Restart the search cluster"
+    assert plain[page].owner.label() == "Marco Rossi <marco@example.com>"
+    assert maintained[page].owner.label() == "Lena Fischer <lena@example.com>"
+    assert maintained["Incident response"].owner.label() == "Priya Raman <priya@example.com>"  # its creator
 
 
 def test_retries_faults_and_honours_retry_after(server, waits):
