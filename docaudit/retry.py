@@ -104,16 +104,23 @@ def http_with_retries(
 class Pacer:
     """At most `per_second` calls on average (0: no limit), kept client-side before a service has to say 429."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self._last = 0.0
+        self._last: float | None = None
+        self._clock, self._sleep = clock, sleep
 
     def wait(self) -> None:
         if self.interval:
-            wait = self._last + self.interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
+            if self._last is not None:
+                wait = self._last + self.interval - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            self._last = self._clock()
 
 
 def transport_problem(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docaudit.retry import MAX_WAIT_SECONDS, GaveUp, retry_after_seconds, with_retries
+from docaudit.retry import MAX_WAIT_SECONDS, GaveUp, Pacer, retry_after_seconds, with_retries
 
 
 class Flaky(Exception):
@@ -61,3 +61,26 @@ def test_retry_after_forms():
     assert retry_after_seconds("2") == 2.0
     assert retry_after_seconds("") is None and retry_after_seconds("soon") is None
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # an HTTP date in the past: go now
+
+
+def test_the_pacer_spaces_calls_by_its_interval_on_an_injected_clock():
+    """Three a second: a burst of calls waits a third of a second between each; calls already that far
+    apart wait nothing; 0 means no limit."""
+    now, slept = [100.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    pacer = Pacer(3.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        pacer.wait()
+    assert slept == [0.333333, 0.333333, 0.333333]  # the first call goes at once
+    now[0] += 0.2  # a call 0.2 s after the last waits the rest of the interval
+    pacer.wait()
+    now[0] += 5.0
+    pacer.wait()
+    assert slept[3:] == [0.133333]
+    free = Pacer(0, clock=lambda: now[0], sleep=sleep)
+    free.wait(), free.wait()
+    assert len(slept) == 4
