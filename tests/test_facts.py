@@ -207,3 +207,21 @@ def test_values_are_normalised_and_names_are_the_capitalised_words_after_the_fir
     assert not contradicts(comma, plain) and contradicts(comma, more)
     assert extract("The upload limit is 2.5 GB per file.")[0].value == "2.5"
     assert extract("Use Acme Billing with the API for 30 days.")[0].names == frozenset({"acme", "billing"})
+
+
+TEMPLATES = [
+    "Backups are kept for {} days.",
+    "The API rate limit is {} requests per minute.",
+    "The Pro plan costs ${} per seat per month.",
+]
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.sampled_from(TEMPLATES), st.integers(1, 10**7), st.integers(1, 10**7), st.booleans())
+def test_two_statements_conflict_exactly_when_their_values_differ(template, n, m, commas):
+    """Whatever the numbers and however they are written (1,000 or 1000): the same statement with
+    another value conflicts, both ways round; with the same value it never does."""
+    spelt = f"{n:,}" if commas else str(n)
+    a, same, other = template.format(spelt), template.format(n), template.format(m)
+    assert conflicts(a, same) == [] and conflicts(a, a) == []
+    assert bool(conflicts(a, other)) == bool(conflicts(other, a)) == (n != m)

@@ -120,8 +120,12 @@ def extract(text: str) -> tuple[Fact, ...]:
         values = _values(sentence)
         if not values:
             continue  # most sentences state no value: what they are about is not worth working out
-        # "was removed" states the present; a flag named --legacy-x is no time scope
-        scoped = bool(SCOPE.search(REMOVAL_PHRASE.sub("removed", CODE.sub(" ", sentence))))
+        # "was removed" states the present; a flag named --legacy-x is no time scope; a value is not
+        # its own scope ("2000 requests per minute" names no year)
+        rest = sentence
+        for _, _, _, (start, end) in values:
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+        scoped = bool(SCOPE.search(REMOVAL_PHRASE.sub("removed", CODE.sub(" ", rest))))
         names = _names(sentence)
         head = frozenset(list(_ordered_words(sentence))[:HEAD_WORDS])
         for kind, unit, value, (start, end) in values:
