@@ -192,3 +192,28 @@ def test_a_remote_that_is_not_github_or_gitlab_gives_no_link(remote):
         page.startswith("https://") and page.endswith("/blob/") and ("github" in page or "gitlab" in page)
     )
     assert "@" not in page and ".." not in page
+
+
+SCALARS = st.one_of(st.text(max_size=40), st.integers(-(10**12), 10**12), st.booleans(), st.none(), st.dates().map(str))
+KEYS = st.text(st.characters(categories=["L", "N"], include_characters="_-"), min_size=1, max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(KEYS, st.one_of(SCALARS, st.lists(SCALARS, max_size=4)), max_size=8),
+    st.text(max_size=200),
+    st.booleans(),
+)
+def test_frontmatter_written_by_a_yaml_library_reads_back(meta, body, crlf):
+    """YAML frontmatter as any tool writes it (yaml.safe_dump, LF or CRLF) gives back the same mapping
+    and the body after it, whatever the keys, values and body hold."""
+    import yaml
+
+    from connectors.git_frontmatter import split_frontmatter
+
+    newline = "\r\n" if crlf else "\n"
+    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) if meta else ""
+    body = body.lstrip("\r\n")
+    text = "---" + newline + dumped.replace("\n", newline) + "---" + newline + body
+    read, rest, problem = split_frontmatter(text)
+    assert (read, rest, problem) == (meta, body, None)
