@@ -232,7 +232,8 @@ def test_report_files_as_the_cli_writes_them_are_valid_for_hostile_docs(tmp_path
     assert json.loads(json_file.read_text())["findings"][0]["doc"]["title"] == HOSTILE_TITLE  # data, kept exactly
     page = html_file.read_text()
     HTMLParser().feed(page)
-    assert 'href="javascript' not in page and "</a> |" not in page  # the title's markup is text, not tags
+    assert 'href="javascript' not in page and "| </a>" not in page  # the title's markup is text, not tags
+    assert "`x` | &lt;/a&gt;" in page
     assert "](javascript" not in md_file.read_text() and "\x1b" not in txt_file.read_text()
 
 
