@@ -143,8 +143,13 @@ def test_a_crawl_says_the_model_is_loading_before_the_first_batch(tmp_path):
     (tmp_path / "docs" / "a.md").write_text("# Refunds\n\nAnnual plans are refunded within 14 days.\n")
     config = Config(index=str(tmp_path / "index"))
     bars = _Bars()
-    crawl(Index(config, Embedder()), "git", str(tmp_path / "docs"), config, bars)  # a model not yet in memory
+    index = Index(config, Embedder())
+    crawl(index, "git", str(tmp_path / "docs"), config, bars)  # a model not yet in memory
     assert bars.said == ["Reading", "Loading the embedding model", "Embedding"]
+    (tmp_path / "docs" / "a.md").write_text("# Refunds\n\nAnnual plans are refunded within 30 days.\n")
+    again = _Bars()
+    crawl(index, "git", str(tmp_path / "docs"), config, again)  # loaded now: nothing to wait for
+    assert again.said == ["Reading", "Embedding"]
 
 
 def test_progress_says_the_model_is_loading_before_the_first_probe(sample_index):
