@@ -242,6 +242,7 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=30,
 )
+_node_meta = st.dictionaries(st.sampled_from(["owner", "path", "title", "x"]), _json, max_size=4)
 
 
 @settings(max_examples=300, deadline=None)
@@ -249,8 +250,14 @@ _json = st.recursive(
     node=st.one_of(
         _json,
         st.fixed_dictionaries(
-            {"metadata": st.dictionaries(st.sampled_from(["owner", "path", "title", "x"]), _json, max_size=4)},
-            optional={"relationships": st.dictionaries(st.sampled_from(["1", "2", "3", "5"]), _json, max_size=4)},
+            {"metadata": _node_meta},
+            optional={
+                "relationships": st.dictionaries(
+                    st.sampled_from(["1", "2", "3", "5"]),
+                    _json | st.fixed_dictionaries({"metadata": _node_meta}, optional={"node_id": _json}),
+                    max_size=4,
+                )
+            },
         ),
     ),
     raw=st.none() | st.text(max_size=40),
@@ -260,14 +267,30 @@ def test_a_chunk_s_stored_node_json_is_refreshed_or_left_alone_never_a_crash(nod
     from docaudit.index.layout import node_content_with as _node_content_with
 
     fresh = {"owner": "New Owner <new@example.com>", "path": "moved.md"}
-    for content in (json.dumps(node), raw):
-        out = _node_content_with({"_node_content": content} if content is not None else {}, fresh)
-        if not out:
-            continue
-        stored = json.loads(out["_node_content"])
-        assert isinstance(stored, dict)
-        holders = [stored, *[r for r in (stored.get("relationships") or {}).values() if isinstance(r, dict)]]
-        for holder in holders:
-            meta = holder.get("metadata")
-            if isinstance(meta, dict):
-                assert all(meta[k] == v for k, v in fresh.items() if k in meta)
+    assert _node_content_with({}, fresh) == {}
+    if raw is not None:
+        try:
+            readable = isinstance(json.loads(raw), dict)
+        except ValueError:
+            readable = False
+        assert bool(_node_content_with({"_node_content": raw}, fresh)) == readable
+    out = _node_content_with({"_node_content": json.dumps(node)}, fresh)
+    if not isinstance(node, dict):
+        assert out == {}  # not a llama-index node: left alone
+        return
+    stored = json.loads(out["_node_content"])
+    for before, after in _holders(node, stored):
+        meta = before.get("metadata")
+        if isinstance(meta, dict):  # the keys it had, the fresh value where it had one
+            assert after["metadata"] == {k: fresh.get(k, v) for k, v in meta.items()}
+        kept = {"metadata", "relationships"} if before is node else {"metadata"}
+        assert {k: v for k, v in after.items() if k not in kept} == {k: v for k, v in before.items() if k not in kept}
+
+
+def _holders(original: dict, stored: dict) -> list[tuple[dict, dict]]:
+    """The node and the related nodes it carries, before and after."""
+    pairs = [(original, stored)]
+    related = original.get("relationships")
+    if isinstance(related, dict):
+        pairs += [(r, stored["relationships"][k]) for k, r in related.items() if isinstance(r, dict)]
+    return pairs
