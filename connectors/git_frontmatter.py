@@ -24,7 +24,7 @@ def split_frontmatter(text: str) -> tuple[dict, str, str | None]:
     """(frontmatter, body, problem). YAML between `---`, or TOML between `+++` (Hugo)."""
     for fence, parse in (("---", safe_load), ("+++", tomllib.loads)):
         if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
-            end = re.search(rf"^{re.escape(fence)}\s*$", text[len(fence) + 1 :], re.MULTILINE)
+            end = re.search(rf"^{re.escape(fence)}[ \t]*\r?$", text[len(fence) + 1 :], re.MULTILINE)
             if not end:
                 return {}, text, "frontmatter is not closed"
             raw = text[len(fence) + 1 : len(fence) + 1 + end.start()]
