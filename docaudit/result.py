@@ -37,9 +37,10 @@ class AuditResult:
     def probe_total(self) -> int:
         return len(self.probes) if self.probe_count is None else self.probe_count
 
-    def owner(self, doc: Doc) -> str:
+    def owner(self, doc: Doc, nobody: str = NOBODY) -> str:
         """Who the doc's findings go to: the digests' owner, else the owner the source gave."""
-        return self.owners.get(doc.key) or (doc.owner.label() if doc.owner else NOBODY)
+        named = self.owners.get(doc.key) or (doc.owner.label() if doc.owner else NOBODY)
+        return nobody if named == NOBODY else named
 
     def fixes(self) -> list[tuple[Fix, Risk]]:
         """The findings folded into one action per doc, what to fix first on top (risk, then path)."""

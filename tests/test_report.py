@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from docaudit.audit import audit
 from docaudit.cli import cli
 from docaudit.records import Doc, Finding, Owner, Severity
-from docaudit.reports import html, json_report
+from docaudit.reports import html, json_report, markdown, table
 from docaudit.suppress import load_acks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,6 +177,8 @@ def test_the_report_fits_a_420_pixel_screen(result, tmp_path):
 
 def test_owner_counts_are_the_digests(sample_index, tmp_path):
     """The chart counts each owner's docs as the digests route them: aliases and fallback owners too."""
+    from html import unescape
+
     from docaudit.digests import digest
     from docaudit.owners import Identities
 
@@ -187,6 +189,11 @@ def test_owner_counts_are_the_digests(sample_index, tmp_path):
     digests, orphans = digest.build(outcome.findings, Identities(config), {}, NOW)
     assert orphans == [] and "docs-team@example.com" in chart
     assert chart == {d.person.label(): len(d.items) for d in digests}
+    # The text formats name the same owner per finding as the chart and the digests.
+    rows = [line.split(" | ") for line in markdown.render(outcome, NOW).splitlines() if line.startswith("| ")][2:]
+    named = {unescape(row[3]) for row in rows}
+    assert named <= {outcome.owner(f.doc) for f in outcome.findings} and "docs-team@example.com" in named
+    assert "docs-team@example.com" in table.render(outcome, NOW)  # not "-": the fallback hears of it
 
 
 def test_json_report_follows_its_schema(result):

@@ -35,6 +35,6 @@ def render(result: AuditResult, now: datetime) -> str:
                 where += f":{f.line}"
             url = safe_url(f.doc.url)
             doc = f"[{_cell(where)}](<{url.replace('>', '%3E').replace(' ', '%20')}>)" if url else _code(where)
-            owner = _cell(f.doc.owner.label()) if f.doc.owner else "-"
+            owner = _cell(result.owner(f.doc, nobody="-"))
             lines.append(f"| {f.severity.name} | `{f.rule}` | {doc} | {owner} | {_cell(f.message)} |")
     return "\n".join(lines)

@@ -52,7 +52,7 @@ def _render(result: AuditResult, color: bool) -> str:
                 Text(finding.severity.name, style=STYLE[finding.severity.name]),
                 finding.rule,
                 Text(terminal(doc.path or doc.title)),
-                Text(terminal(doc.owner.label()) if doc.owner else "-"),
+                Text(terminal(result.owner(doc, nobody="-"))),
                 Text(terminal(finding.message + _holds(finding, result.retrievers))),
             )
         parts.append(table)
