@@ -143,7 +143,7 @@ def test_a_collection_written_by_llama_index_ingestion_is_audited_with_docaudit_
         assert covered.summary().startswith(
             f"collection:prod_rag: {covered.mapped} of {covered.chunks} chunks map to crawled docs"
         )
-        assert covered.summary().endswith("; 1 crawled docs are not in it: runbooks/oncall.md")
+        assert covered.summary().endswith("; 1 crawled doc is not in it: runbooks/oncall.md")
         shown = CliRunner().invoke(cli, ["docs", "--index", config.index, "--collection", "prod_rag"])
         assert shown.exit_code == 0 and shown.stdout.rstrip().splitlines()[-1] == covered.summary()
         with pytest.raises(DocauditError, match=r"no Chroma collection 'prod_ragg' \(collections: "):

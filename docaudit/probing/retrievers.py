@@ -243,7 +243,7 @@ class Coverage:
                 else ""
             )
             + (
-                f"; {len(self.missing)} crawled docs are not in it: {listed}"
+                f"; {len(self.missing)} crawled {'doc is' if len(self.missing) == 1 else 'docs are'} not in it: {listed}"
                 if self.missing
                 else "; every crawled doc is in it"
             )
