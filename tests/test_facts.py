@@ -225,3 +225,38 @@ def test_two_statements_conflict_exactly_when_their_values_differ(template, n, m
     a, same, other = template.format(spelt), template.format(n), template.format(m)
     assert conflicts(a, same) == [] and conflicts(a, a) == []
     assert bool(conflicts(a, other)) == bool(conflicts(other, a)) == (n != m)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "conflict"),
+    [
+        ("The Pro plan costs $49 per seat per month.", "The Pro plan costs $490 per seat per year.", False),
+        ("The Pro plan costs $49.", "The Pro plan costs $59.", True),  # no period at all
+        ("The Pro plan costs €49 per month.", "The Pro plan costs $59 per month.", False),  # another currency
+        ("The Pro plan costs 49 EUR per month.", "The Pro plan costs 59 eur per month.", True),
+        (
+            "Start the server with `--legacy-auth` to accept keys.",
+            "Start the server with `--modern-auth` to accept keys.",
+            False,
+        ),
+        (
+            "The status page is https://status.example.com/now.",
+            "The status page is https://STATUS.example.com/now.",
+            False,
+        ),
+        (
+            "The status page is https://status.example.com/now.",
+            "The status page is https://status.other.com/now.",
+            True,
+        ),
+        ("Send refund requests to billing@example.com.", "Send refund requests to BILLING@example.com.", False),
+        ("Send refund requests to billing@example.com.", "Send refund requests to finance@example.com.", True),
+        ("Set `max_connections = 100` in postgresql.conf.", "Set `MAX_CONNECTIONS = 100` in postgresql.conf.", False),
+        ("Set `max_connections = 100` in postgresql.conf.", "Set `max_connections = 200` in postgresql.conf.", True),
+        ("Set `log_level = debug` in app.conf.", "Set `log_level = DEBUG` in app.conf.", False),
+    ],
+)
+def test_values_compare_as_their_kind_says(a, b, conflict):
+    """Case never makes a difference (hosts, addresses, settings, currency codes); a price per month and
+    one per year, or in two currencies, are different things, not a contradiction."""
+    assert bool(conflicts(a, b)) == bool(conflicts(b, a)) == conflict
